@@ -1,0 +1,10 @@
+"""Command-line commands of the `alpr` stage."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to the root `platewatch` app."""
+    del app

@@ -1,0 +1,83 @@
+"""Writing and verifying the audit log.
+
+Every row carries the hash of the one before it; `prev_hash` is unique, so two writers can never
+fork the chain, and a row edited or deleted afterwards breaks verification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from store.base import utcnow
+from store.tables.audit import AuditEvent
+
+GENESIS = "0" * 64
+_PG_AUDIT_LOCK = 7_246_001
+
+
+def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
+            case_number: str | None, purpose: str | None, detail: dict[str, Any]) -> str:
+    body = json.dumps(
+        [prev_hash, at.isoformat(), actor, action, subject, case_number, purpose, detail],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str = "",
+    case_number: str | None = None,
+    purpose: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialize appenders so they chain instead of racing for the same predecessor.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    # Microseconds are dropped so the hashed time is exactly what every backend stores.
+    at = utcnow().replace(microsecond=0)
+    detail = detail or {}
+    event = AuditEvent(
+        at=at, actor=actor, action=action, subject=subject, case_number=case_number,
+        purpose=purpose, detail=detail, prev_hash=prev_hash,
+        hash=_digest(prev_hash, at, actor, action, subject, case_number, purpose, detail),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int
+    problem: str
+
+
+def verify_audit_chain(session: Session) -> list[ChainBreak]:
+    """Recompute every hash in order; an empty list means the log is intact."""
+    breaks: list[ChainBreak] = []
+    expected_prev = GENESIS
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        if event.prev_hash != expected_prev:
+            breaks.append(ChainBreak(event.id, "previous hash does not match: a row was removed"))
+        recomputed = _digest(event.prev_hash, event.at, event.actor, event.action, event.subject,
+                             event.case_number, event.purpose, event.detail)
+        if recomputed != event.hash:
+            breaks.append(ChainBreak(event.id, "content does not match its hash: the row was edited"))
+        expected_prev = event.hash
+    return breaks
