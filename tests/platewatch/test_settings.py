@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from platewatch.cli import app
+from platewatch.settings import SettingsError, load_settings
+
+
+def test_defaults_use_sqlite_under_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLATEWATCH_CONFIG", raising=False)
+    monkeypatch.delenv("PLATEWATCH_DATABASE_URL", raising=False)
+    settings = load_settings(data_dir=Path("/srv/pw"))
+    assert settings.effective_database_url == "sqlite:////srv/pw/platewatch.db"
+    assert settings.retention.image_days == 30
+
+
+def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "pw.yaml"
+    file.write_text("matching:\n  hit_threshold: 0.7\n  verify_threshold: 0.4\n")
+    monkeypatch.setenv("PLATEWATCH_MATCHING__HIT_THRESHOLD", "0.9")
+    monkeypatch.setenv("PLATEWATCH_KAFKA_BOOTSTRAP_SERVERS", "10.0.0.5:9092")
+    settings = load_settings(file)
+    assert settings.matching.hit_threshold == 0.9
+    assert settings.matching.verify_threshold == 0.4
+    assert settings.kafka_bootstrap_servers == "10.0.0.5:9092"
+
+
+def test_unknown_key_names_file_line_and_field(tmp_path: Path) -> None:
+    file = tmp_path / "pw.yaml"
+    file.write_text("data_dir: /tmp\nretention:\n  image_days: 30\n  imgae_days: 7\n")
+    with pytest.raises(SettingsError) as err:
+        load_settings(file)
+    assert f"{file}:4: retention.imgae_days: remove it (unknown key)" in str(err.value)
+
+
+def test_bad_value_and_bad_yaml_are_located(tmp_path: Path) -> None:
+    file = tmp_path / "pw.yaml"
+    file.write_text("console:\n  port: seventy\n")
+    with pytest.raises(SettingsError, match=rf"{file}:2: console.port: "):
+        load_settings(file)
+    file.write_text("console: [unclosed\n")
+    with pytest.raises(SettingsError, match=r"not valid YAML"):
+        load_settings(file)
+
+
+def test_thresholds_must_be_ordered() -> None:
+    with pytest.raises(SettingsError, match="verify_threshold must not exceed"):
+        load_settings(matching={"hit_threshold": 0.5, "verify_threshold": 0.6})
+
+
+def test_config_check_command(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("retention:\n  image_days: 30\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("retention:\n  days: 30\n")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["config", "check", str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "ok" in ok.output
+    fail = runner.invoke(app, ["config", "check", str(bad)])
+    assert fail.exit_code == 1
+    assert f"{bad}:2: retention.days: remove it (unknown key)" in fail.output
