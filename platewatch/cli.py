@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
 from platewatch.settings import SettingsError, load_settings
 
@@ -37,14 +39,43 @@ def config_show(
     file: Annotated[Path | None, typer.Option("--config", help="YAML settings file")] = None,
 ) -> None:
     """Print the effective settings as YAML."""
-    import yaml
-
     try:
         settings = load_settings(file)
     except SettingsError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     typer.echo(yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False))
+
+
+@app.command("run")
+def run_command(
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="camera URL, video file, folder or image (default: demo)"),
+    ] = None,
+    models: Annotated[
+        str | None, typer.Option("--models", help="model pack: auto, hub, offline or a directory")
+    ] = None,
+    durable: Annotated[
+        bool, typer.Option("--durable", help="keep the embedded broker's log across restarts")
+    ] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings file")] = None,
+) -> None:
+    """Run the whole pipeline here: broker, matcher, console and one edge reader."""
+    from platewatch.logs import configure_logging
+    from platewatch.run import RunOptions, run_pipeline
+
+    configure_logging()
+    try:
+        settings = load_settings(config)
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if config is not None:
+        # The children read the same file.
+        os.environ["PLATEWATCH_CONFIG"] = str(config.resolve())
+    code = run_pipeline(settings, RunOptions(source=source, models=models, durable=durable))
+    raise typer.Exit(code)
 
 
 def _register_stages() -> None:

@@ -93,17 +93,20 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise SettingsError(f"{path}: no such settings file; check the path or unset {CONFIG_ENV}") from exc
+        msg = f"{path}: no such settings file; check the path or unset {CONFIG_ENV}"
+        raise SettingsError(msg) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise SettingsError(f"{where}: not valid YAML ({exc}); fix the syntax") from exc
+        msg = f"{where}: not valid YAML ({exc}); fix the syntax"
+        raise SettingsError(msg) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SettingsError(f"{path}:1: the settings file must be a mapping of keys to values")
+        msg = f"{path}:1: the settings file must be a mapping of keys to values"
+        raise SettingsError(msg)
     return data
 
 

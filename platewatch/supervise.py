@@ -6,6 +6,7 @@ Each child gets its own process group, so Ctrl-C here stops the children's child
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -39,7 +40,10 @@ class Supervisor:
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as out:
             process = subprocess.Popen(
-                list(argv), stdout=out, stderr=subprocess.STDOUT, env=dict(self.env),
+                list(argv),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(self.env),
                 start_new_session=True,
             )
         child = Child(name, argv, process, log_path, expected_to_exit)
@@ -73,10 +77,8 @@ class Supervisor:
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def platewatch_argv(*args: str) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -22,10 +21,18 @@ GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 7_246_001
 
 
-def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
-            case_number: str | None, purpose: str | None, detail: dict[str, Any]) -> str:
+def _digest(prev_hash: str, event: AuditEvent) -> str:
     body = json.dumps(
-        [prev_hash, at.isoformat(), actor, action, subject, case_number, purpose, detail],
+        [
+            prev_hash,
+            event.at.isoformat(),
+            event.actor,
+            event.action,
+            event.subject,
+            event.case_number,
+            event.purpose,
+            event.detail,
+        ],
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -53,10 +60,16 @@ def record_audit(
     at = utcnow().replace(microsecond=0)
     detail = detail or {}
     event = AuditEvent(
-        at=at, actor=actor, action=action, subject=subject, case_number=case_number,
-        purpose=purpose, detail=detail, prev_hash=prev_hash,
-        hash=_digest(prev_hash, at, actor, action, subject, case_number, purpose, detail),
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        case_number=case_number,
+        purpose=purpose,
+        detail=detail,
+        prev_hash=prev_hash,
     )
+    event.hash = _digest(prev_hash, event)
     session.add(event)
     session.flush()
     return event
@@ -75,9 +88,10 @@ def verify_audit_chain(session: Session) -> list[ChainBreak]:
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         if event.prev_hash != expected_prev:
             breaks.append(ChainBreak(event.id, "previous hash does not match: a row was removed"))
-        recomputed = _digest(event.prev_hash, event.at, event.actor, event.action, event.subject,
-                             event.case_number, event.purpose, event.detail)
+        recomputed = _digest(event.prev_hash, event)
         if recomputed != event.hash:
-            breaks.append(ChainBreak(event.id, "content does not match its hash: the row was edited"))
+            breaks.append(
+                ChainBreak(event.id, "content does not match its hash: the row was edited")
+            )
         expected_prev = event.hash
     return breaks

@@ -7,7 +7,7 @@ with `datetime.now(UTC)`, and a naive value slipping in would shift a purge by h
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -32,7 +32,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given to a UTC column; attach a timezone")
+            msg = f"naive datetime {value!r} given to a UTC column; attach a timezone"
+            raise ValueError(msg)
         value = value.astimezone(UTC)
         # SQLite has no timezone type: store naive UTC text so ordering stays lexical.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
@@ -48,7 +49,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
 def utcnow() -> datetime:

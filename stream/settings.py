@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def default_broker_cache() -> Path:
+    return Path.home() / ".cache" / "platewatch" / "broker"
 
 
 class StreamSettings(BaseModel):
@@ -13,9 +20,36 @@ class StreamSettings(BaseModel):
     dispositions_topic: str = "platewatch.dispositions"
     dead_letter_topic: str = "platewatch.dead-letter"
     partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
     consumer_group: str = "platewatch-matcher"
-    session_timeout_ms: int = 6000
-    heartbeat_interval_ms: int = 2000
+    # Tansu takes about half the session timeout to finish a group join; 6 s keeps a
+    # rebalance near 3 s and also suits a real cluster.
+    session_timeout_ms: int = Field(default=6000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=2000, ge=100)
     batch_max: int = Field(default=500, ge=1)
-    compression: str | None = "lz4"
+    poll_timeout_ms: int = Field(default=500, ge=10)
+    compression: Literal["lz4", "gzip", "zstd"] | None = "lz4"
+    # Largest message the producers will send (the dead-letter topic carries the original
+    # bytes of whatever arrived, so it must take more than any read).
+    max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
+    request_timeout_ms: int = Field(default=10_000, ge=1000)
+    # How long a forwarder batch may wait for acknowledgement before the broker counts as down.
+    delivery_timeout_ms: int = Field(default=15_000, ge=1000)
+    forward_batch_max: int = Field(default=500, ge=1)
+    retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    # Alert events published from the database outbox per relay round.
+    relay_batch_max: int = Field(default=500, ge=1)
     broker_port: int = Field(default=19092, ge=1, le=65535)
+    broker_cache_dir: Path = Field(
+        default_factory=default_broker_cache,
+        description="where the Tansu binary and the s3rver object store are installed",
+    )
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_addr: str = Field(
+        default="127.0.0.1", description="0.0.0.0 to let a remote Prometheus scrape"
+    )
+    # FULL syncs every outbox commit to disk (survives a power cut on the pole); NORMAL
+    # survives a killed process but may lose the last reads on power loss.
+    edge_outbox_sync: Literal["FULL", "NORMAL"] = "FULL"
+    # How long a stopping edge keeps forwarding what is queued before leaving it for next time.
+    edge_drain_timeout_s: float = Field(default=10.0, ge=0)

@@ -24,5 +24,6 @@ def run_migrations(connection: Connection) -> None:
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `platewatch db upgrade`, which passes a connection")
+    msg = "run migrations through `platewatch db upgrade`, which passes a connection"
+    raise RuntimeError(msg)
 run_migrations(connection)

@@ -1,21 +1,45 @@
 """All tables, imported together so Alembic and `create_all` see the whole schema."""
 
+from store.tables.accounts import (
+    ApiToken,
+    LoginAttempt,
+    LoginSession,
+    User,
+    Webhook,
+    WebhookDelivery,
+)
 from store.tables.audit import AuditEvent
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
+from store.tables.retention import (
+    RetentionHold,
+    RetentionPurgedRead,
+    RetentionReceipt,
+    RetentionRun,
+)
 
 __all__ = [
     "Agency",
     "Alert",
     "AlertOutbox",
     "AlertSighting",
+    "ApiToken",
     "AuditEvent",
     "Camera",
     "Hotlist",
     "HotlistEntry",
+    "LoginAttempt",
+    "LoginSession",
     "PlateReadRow",
+    "RetentionHold",
+    "RetentionPurgedRead",
+    "RetentionReceipt",
+    "RetentionRun",
     "SafelistEntry",
     "Site",
     "SiteSharing",
+    "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

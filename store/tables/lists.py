@@ -15,6 +15,7 @@ class Hotlist(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(String(300), default="")
     source: Mapped[str] = mapped_column(String(32), default="custom")  # ncic, state, custom
     priority: Mapped[int] = mapped_column(default=1)  # 1 is highest
     owner_agency_id: Mapped[int | None] = mapped_column(
@@ -46,11 +47,15 @@ class HotlistEntry(Base):
     record_number: Mapped[str | None] = mapped_column(String(40), default=None)
     entered_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SafelistEntry(Base):
     __tablename__ = "safelist_entries"
-    __table_args__ = (UniqueConstraint("site_id", "plate", "state"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "plate", "state"),
+        Index("ix_safelist_entries_site_plate", "site_id", "plate"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)

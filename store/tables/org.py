@@ -30,6 +30,9 @@ class Site(Base):
     # None means the deployment default (retention settings).
     image_retention_days: Mapped[int | None] = mapped_column(default=None)
     resident_retention_hours: Mapped[int | None] = mapped_column(default=None)
+    # Bumped in the same transaction as any change to this site's safe list, so running
+    # matchers reload it without a restart (the same scheme as Hotlist.version).
+    safelist_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     cameras: Mapped[list[Camera]] = relationship(back_populates="site")

@@ -46,6 +46,13 @@ class Alert(Base):
     __table_args__ = (
         UniqueConstraint("read_id", "hotlist_entry_id"),
         Index("ix_alerts_open_lookup", "plate_read", "hotlist_entry_id", "last_seen_at"),
+        # The cooldown finds the open alert of a listed vehicle by list and entry plate, which
+        # survives a feed refresh that gives the entry a new id.
+        Index("ix_alerts_cooldown", "hotlist_id", "entry_plate", "last_seen_at"),
+        # Deleting entries (a --replace refresh) sets this to NULL row by row: without an index
+        # every deleted entry would scan the alerts table.
+        Index("ix_alerts_hotlist_entry", "hotlist_entry_id"),
+        Index("ix_alerts_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +68,7 @@ class Alert(Base):
     decision: Mapped[str] = mapped_column(String(16))  # alert (hit) or verify
     match_kind: Mapped[str] = mapped_column(String(16))  # exact, equivalent, edit, wildcard
     score: Mapped[float]
+    substitutions: Mapped[int] = mapped_column(default=0)
     state_mismatch: Mapped[bool] = mapped_column(default=False)
     plate_read: Mapped[str] = mapped_column(String(16))
     read_confidence: Mapped[float]
@@ -69,6 +77,7 @@ class Alert(Base):
     entry_plate: Mapped[str] = mapped_column(String(16))
     entry_state: Mapped[str | None] = mapped_column(String(3), default=None)
     list_name: Mapped[str] = mapped_column(String(100))
+    list_priority: Mapped[int] = mapped_column(default=1)
     reason: Mapped[str] = mapped_column(String(32))
     vehicle_make: Mapped[str | None] = mapped_column(String(40), default=None)
     vehicle_model: Mapped[str | None] = mapped_column(String(40), default=None)

@@ -9,8 +9,14 @@ from store.tables import AuditEvent
 
 def test_chain_verifies_then_detects_an_edit(session: Session) -> None:
     for i in range(3):
-        record_audit(session, actor="officer1", action="search", subject=f"q{i}",
-                     case_number="C-1", purpose="stolen car")
+        record_audit(
+            session,
+            actor="officer1",
+            action="search",
+            subject=f"q{i}",
+            case_number="C-1",
+            purpose="stolen car",
+        )
     session.commit()
     assert verify_audit_chain(session) == []
 

@@ -23,6 +23,6 @@ def test_times_come_back_utc_aware(session: Session) -> None:
 
 
 def test_naive_datetimes_are_refused(session: Session) -> None:
-    session.add(Agency(name="Naive PD", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+    session.add(Agency(name="Naive PD", created_at=datetime(2026, 1, 1)))
     with pytest.raises(StatementError, match="naive datetime"):
         session.flush()

@@ -1,0 +1,215 @@
+"""Account services: create, disable, change passwords, issue API tokens.
+
+Every change is written to the audit log in the caller's transaction; none of these commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal, get_args
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from console.accounts.passwords import (
+    check_new_password,
+    hash_password,
+    one_time_password,
+    verify_password,
+)
+from store.audit import record_audit
+from store.base import utcnow
+from store.tables import Agency, ApiToken, LoginSession, Site, User
+
+Role = Literal["officer", "hoa_admin", "auditor", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+TOKEN_PREFIX = "pwt_"  # noqa: S105  (a public marker that identifies our tokens in leaks)
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    one_time_password: str | None
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    secret: str
+
+
+def as_role(value: str) -> Role:
+    for role in ROLES:
+        if value == role:
+            return role
+    msg = f"unknown role {value!r}; use one of {', '.join(ROLES)}"
+    raise AccountError(msg)
+
+
+def digest(secret: str) -> str:
+    """How session cookies and API tokens are stored: long random strings need no KDF."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _check_scope(session: Session, role: Role, agency_id: int | None, site_id: int | None) -> None:
+    if role not in ROLES:
+        msg = f"unknown role {role!r}; use one of {', '.join(ROLES)}"
+        raise AccountError(msg)
+    if role == "officer" and agency_id is None:
+        msg = "an officer must belong to an agency; pass the agency"
+        raise AccountError(msg)
+    if role == "hoa_admin" and site_id is None:
+        msg = "an HOA admin must belong to a site; pass the site"
+        raise AccountError(msg)
+    if role in ("officer", "hoa_admin") and agency_id is not None and site_id is not None:
+        msg = f"a {role} belongs to an agency or a site, not both"
+        raise AccountError(msg)
+    if agency_id is not None and session.get(Agency, agency_id) is None:
+        msg = f"no agency with id {agency_id}; create it first"
+        raise AccountError(msg)
+    if site_id is not None and session.get(Site, site_id) is None:
+        msg = f"no site with id {site_id}; create it first"
+        raise AccountError(msg)
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: str,
+    username: str,
+    role: Role,
+    display_name: str = "",
+    agency_id: int | None = None,
+    site_id: int | None = None,
+    password: str | None = None,
+) -> NewUser:
+    """Add an account. Without `password` a one-time password is generated and returned once."""
+    username = username.strip().lower()
+    if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        msg = f"username {username!r} may hold only letters, digits, '.', '-' and '_'"
+        raise AccountError(msg)
+    _check_scope(session, role, agency_id, site_id)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        msg = f"user {username!r} already exists; pick another name"
+        raise AccountError(msg)
+    generated = None
+    if password is None:
+        generated = password = one_time_password()
+    else:
+        check_new_password(password, username=username)
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        agency_id=agency_id,
+        site_id=site_id,
+        password_hash=hash_password(password),
+        must_change_password=generated is not None,
+    )
+    session.add(user)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="user.create",
+        subject=username,
+        detail={"role": role, "agency_id": agency_id, "site_id": site_id},
+    )
+    return NewUser(user, generated)
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        msg = f"no user {username!r}; list users with `platewatch users list`"
+        raise AccountError(msg)
+    return user
+
+
+def disable_user(session: Session, *, actor: str, username: str) -> User:
+    """Block sign-in and end every session and token of the user at once."""
+    user = get_user(session, username)
+    now = utcnow()
+    user.disabled = True
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    record_audit(session, actor=actor, action="user.disable", subject=user.username)
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        msg = "the current password is wrong"
+        raise AccountError(msg)
+    if current == new:
+        msg = "the new password must differ from the current one"
+        raise AccountError(msg)
+    check_new_password(new, username=user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    record_audit(session, actor=user.username, action="user.password", subject=user.username)
+
+
+def reset_password(session: Session, *, actor: str, username: str) -> str:
+    """Replace a forgotten password with a one-time one, returned once."""
+    user = get_user(session, username)
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    record_audit(session, actor=actor, action="user.password_reset", subject=user.username)
+    return password
+
+
+def issue_token(session: Session, *, actor: str, username: str, name: str, days: int) -> NewToken:
+    """A bearer token for a machine acting as `username`; the secret is returned only here."""
+    user = get_user(session, username)
+    if user.disabled:
+        msg = f"user {user.username!r} is disabled; enable it before issuing tokens"
+        raise AccountError(msg)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "token",
+        token_hash=digest(secret),
+        prefix=secret[:10],
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    session.add(token)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="token.issue",
+        subject=user.username,
+        detail={"token_id": token.id, "name": token.name, "prefix": token.prefix},
+    )
+    return NewToken(token, secret)
+
+
+def revoke_token(session: Session, *, actor: str, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        msg = f"no API token with id {token_id}"
+        raise AccountError(msg)
+    token.revoked_at = token.revoked_at or utcnow()
+    record_audit(session, actor=actor, action="token.revoke", subject=str(token_id))
+    return token
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.role, User.username)))

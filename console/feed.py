@@ -1,0 +1,136 @@
+"""The live alert feed: one poller per server reads new alerts and fans them out to browsers.
+
+Polling the alerts table by primary key needs no broker in the web server, works the same
+with several servers behind a balancer, and costs one indexed query per interval. Each event
+goes only to subscribers whose agency may see it (`agencies_seeing_alert`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.alerts import alert_cards
+from console.cursor import IdCursor
+from console.schemas.alerts import AlertEvent
+from console.scope import agencies_seeing_alert
+from store.tables import Alert, AlertOutbox
+
+logger = logging.getLogger(__name__)
+
+QUEUE_SIZE = 200
+BATCH = 200
+
+
+@dataclass(eq=False)
+class Subscriber:
+    agency_id: int
+    queue: asyncio.Queue[AlertEvent | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
+    dropped: bool = False
+
+
+@dataclass(frozen=True)
+class _Routed:
+    event: AlertEvent
+    agency_id: int
+
+
+class AlertFeed:
+    def __init__(self, session_factory: sessionmaker[Session], poll_s: float) -> None:
+        self._factory = session_factory
+        self._poll_s = poll_s
+        self._subscribers: set[Subscriber] = set()
+        self._alerts = IdCursor()
+        self._outbox = IdCursor()
+        self.polls = 0
+
+    def subscribe(self, agency_id: int) -> Subscriber:
+        subscriber = Subscriber(agency_id)
+        self._subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def start_from_now(self) -> None:
+        with self._factory() as session:
+            self._alerts = IdCursor(session.scalar(select(func.max(Alert.id))) or 0)
+            self._outbox = IdCursor(session.scalar(select(func.max(AlertOutbox.id))) or 0)
+
+    async def run(self) -> None:
+        """Poll until cancelled; a failed poll is logged and retried, never fatal."""
+        started = False
+        while True:
+            try:
+                if not started:
+                    await asyncio.to_thread(self.start_from_now)
+                    started = True
+                # Snapshot on the loop: the set changes as browsers come and go.
+                listening = frozenset(s.agency_id for s in self._subscribers)
+                routed = await asyncio.to_thread(self.poll, listening)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("alert feed poll failed; retrying")
+                routed = []
+            self._fan_out(routed)
+            self.polls += 1
+            await asyncio.sleep(self._poll_s)
+
+    def poll(self, listening: frozenset[int]) -> list[_Routed]:
+        """New and changed alerts, each as one card per listening agency that may see it."""
+        with self._factory() as session:
+            new_ids = self._alerts.take(
+                session.scalars(select(Alert.id).where(Alert.id > self._alerts.low).limit(BATCH))
+            )
+            # Dispositions and repeat sightings are written to the outbox with their alert.
+            changes = session.execute(
+                select(AlertOutbox.id, AlertOutbox.alert_id)
+                .where(AlertOutbox.id > self._outbox.low, AlertOutbox.kind != "raised")
+                .limit(BATCH * 5)
+            ).all()
+            fresh = set(self._outbox.take(row_id for row_id, _ in changes))
+            changed_ids = {a for row_id, a in changes if row_id in fresh} - set(new_ids)
+            routed = []
+            for kind, ids in (("alert", new_ids), ("update", sorted(changed_ids))):
+                if not ids:
+                    continue
+                alerts = session.scalars(
+                    select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)
+                ).all()
+                for alert in alerts:
+                    for agency in agencies_seeing_alert(session, alert) & listening:
+                        card = alert_cards(session, [alert], agency)[0]
+                        routed.append(_Routed(AlertEvent(kind=kind, alert=card), agency))
+            return routed
+
+    def _fan_out(self, routed: list[_Routed]) -> None:
+        for item in routed:
+            for subscriber in list(self._subscribers):
+                if subscriber.agency_id != item.agency_id:
+                    continue
+                try:
+                    subscriber.queue.put_nowait(item.event)
+                except asyncio.QueueFull:
+                    # A stalled browser is cut off; it reconnects and replays what it missed.
+                    logger.warning("feed subscriber too slow; disconnecting it")
+                    subscriber.dropped = True
+                    self._subscribers.discard(subscriber)
+
+    def close(self) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.dropped = True
+            with contextlib.suppress(asyncio.QueueFull):
+                subscriber.queue.put_nowait(None)
+        self._subscribers.clear()

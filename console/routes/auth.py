@@ -1,0 +1,191 @@
+"""Signing in and out, choosing a password, and who am I."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from console.accounts.logins import (
+    LoginFailedError,
+    LoginRateLimitedError,
+    authenticate,
+    end_session,
+    start_session,
+)
+from console.accounts.passwords import WeakPasswordError
+from console.accounts.users import AccountError, change_password
+from console.deps import SESSION_COOKIE, AnyUser, DbSession, SettingsDep
+from console.pages import HOME, render
+from console.schemas.users import MePublic
+from store.tables import LoginSession, User
+
+router = APIRouter()
+LOGIN_CSRF_COOKIE = "pw_login_csrf"
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _safe_next(target: str | None, role: str) -> str:
+    # Only local paths: an attacker's link must not bounce a fresh login to another site.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return HOME.get(role, "/")
+
+
+def _login_page(
+    request: Request, *, error: str | None = None, status: int = 200, next_path: str = ""
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status=status,
+        error=error,
+        login_csrf=token,
+        next_path=next_path,
+        expired=request.query_params.get("expired") == "1",
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.console.secure_cookies,
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request) -> Response:
+    return _login_page(request, next_path=request.query_params.get("next", ""))
+
+
+@router.post("/login", include_in_schema=False)
+def login(
+    *,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)],
+    login_csrf: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "",
+) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+        return _login_page(
+            request,
+            error="The sign-in form expired. Please try again.",
+            status=403,
+            next_path=next_path,
+        )
+    client = client_of(request)
+    try:
+        user = authenticate(
+            db,
+            username=username,
+            password=password,
+            client=client,
+            per_minute=settings.console.login_attempts_per_minute,
+        )
+    except LoginRateLimitedError as exc:
+        response = _login_page(
+            request, error=str(exc).capitalize() + ".", status=429, next_path=next_path
+        )
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+    except LoginFailedError:
+        db.commit()  # the failed attempt counts toward the limit
+        return _login_page(
+            request, error="Wrong username or password.", status=401, next_path=next_path
+        )
+    started = start_session(
+        db,
+        user,
+        hours=settings.console.session_hours,
+        client=request.headers.get("user-agent", client),
+    )
+    db.commit()
+    target = "/account/password" if user.must_change_password else _safe_next(next_path, user.role)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        started.cookie,
+        max_age=int(settings.console.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=settings.console.secure_cookies,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(me: AnyUser, db: DbSession) -> Response:
+    if me.session_id is not None:
+        login_row = db.get(LoginSession, me.session_id)
+        if login_row is not None:
+            end_session(db, login_row, actor=me.username)
+            db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/", include_in_schema=False)
+def home(me: AnyUser) -> Response:
+    return RedirectResponse(HOME.get(me.role, "/login"), status_code=303)
+
+
+@router.get("/account/password", include_in_schema=False)
+def password_form(request: Request, me: AnyUser) -> Response:
+    return render(request, "password.html", me, error=None)
+
+
+@router.post("/account/password", include_in_schema=False)
+def password_change(
+    *,
+    request: Request,
+    me: AnyUser,
+    db: DbSession,
+    current: Annotated[str, Form(max_length=1000)],
+    new: Annotated[str, Form(max_length=1000)],
+    repeat: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    user = db.get(User, me.user_id)
+    assert user is not None
+    error = None
+    if new != repeat:
+        error = "The new password and its repetition differ."
+    else:
+        try:
+            change_password(db, user, current=current, new=new)
+        except (AccountError, WeakPasswordError) as exc:
+            error = str(exc).capitalize() + "."
+    if error:
+        return render(request, "password.html", me, error=error, status=400)
+    db.commit()
+    return RedirectResponse(HOME.get(me.role, "/"), status_code=303)
+
+
+@router.get("/api/me", tags=["account"])
+def whoami(me: AnyUser) -> MePublic:
+    """The signed-in user or the token's user, with the scope the server applies."""
+    return MePublic(
+        username=me.username,
+        display_name=me.display_name,
+        role=me.role,
+        agency_id=me.agency_id,
+        site_id=me.site_id,
+        via=me.via,
+        must_change_password=me.must_change_password,
+    )

@@ -1,0 +1,153 @@
+"""An HOA admin's safe list, always of their own site, through the hotlist stage's services
+(the same validation as `platewatch safelist import`)."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.errors import NotFound
+from console.schemas.safelist import (
+    ImportReportPublic,
+    RowErrorPublic,
+    SafelistEntryCreate,
+    SafelistEntryPublic,
+    SafelistEntryUpdate,
+)
+from hotlist.parse import RowError, parse_safelist_csv
+from hotlist.safelists import (
+    add_safelist_entry,
+    export_safelist,
+    import_safelist,
+    remove_safelist_entry,
+    safelist_entries,
+)
+from store.base import utcnow
+from store.tables import SafelistEntry
+
+
+def public(entry: SafelistEntry, now: datetime | None = None) -> SafelistEntryPublic:
+    now = now or utcnow()
+    view = SafelistEntryPublic.model_validate(entry)
+    return view.model_copy(
+        update={"expired": entry.expires_at is not None and entry.expires_at <= now}
+    )
+
+
+def entries(session: Session, site_id: int) -> list[SafelistEntryPublic]:
+    now = utcnow()
+    return [public(e, now) for e in safelist_entries(session, site_id)]
+
+
+def _entry(session: Session, site_id: int, entry_id: int) -> SafelistEntry:
+    entry = session.scalar(
+        select(SafelistEntry).where(SafelistEntry.id == entry_id, SafelistEntry.site_id == site_id)
+    )
+    if entry is None:
+        msg = f"no safe-list entry {entry_id} at your site"
+        raise NotFound(msg)
+    return entry
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def add(
+    session: Session, site_id: int, body: SafelistEntryCreate, *, actor: str
+) -> SafelistEntryPublic:
+    """Add a resident plate; raises ValueError naming the bad field."""
+    entry = add_safelist_entry(
+        session,
+        site_id,
+        body.plate,
+        state=body.state,
+        label=body.label,
+        expires_at=_iso(body.expires_at),
+        added_by=actor,
+    )
+    return public(entry)
+
+
+def update(
+    session: Session, site_id: int, entry_id: int, body: SafelistEntryUpdate, *, actor: str
+) -> SafelistEntryPublic:
+    entry = _entry(session, site_id, entry_id)
+    label = entry.label if body.label is None else body.label
+    expires = None if body.clear_expiry else (body.expires_at or entry.expires_at)
+    updated = add_safelist_entry(
+        session,
+        site_id,
+        entry.plate,
+        state=entry.state or "",
+        label=label,
+        expires_at=_iso(expires),
+        added_by=actor,
+    )
+    return public(updated)
+
+
+def expire_now(session: Session, site_id: int, entry_id: int, *, actor: str) -> SafelistEntryPublic:
+    """End an entry now but keep it listed, so it can be renewed (e.g. a tenant moved out)."""
+    entry = _entry(session, site_id, entry_id)
+    updated = add_safelist_entry(
+        session,
+        site_id,
+        entry.plate,
+        state=entry.state or "",
+        label=entry.label,
+        expires_at=_iso(utcnow()),
+        added_by=actor,
+    )
+    return public(updated)
+
+
+def remove(session: Session, site_id: int, entry_id: int, *, actor: str) -> None:
+    entry = _entry(session, site_id, entry_id)
+    remove_safelist_entry(session, site_id, entry.plate, state=entry.state, actor=actor)
+
+
+def row_errors(errors: tuple[object, ...]) -> list[RowErrorPublic]:
+    return [
+        RowErrorPublic(line=e.line, field=e.field, reason=e.reason)
+        for e in errors
+        if isinstance(e, RowError)
+    ]
+
+
+class SafelistRejectedError(ValueError):
+    """The file has bad rows and nothing was imported."""
+
+    def __init__(self, total: int, errors: list[RowErrorPublic]) -> None:
+        super().__init__(f"{len(errors)} of {total} rows are invalid; nothing was imported")
+        self.total = total
+        self.errors = errors
+
+
+def import_csv(
+    session: Session, site_id: int, data: bytes, *, actor: str, replace: bool, skip_invalid: bool
+) -> ImportReportPublic:
+    """Import a CSV with the CLI's validation; SafelistRejectedError lists every bad row."""
+    checked = parse_safelist_csv(data)
+    if checked.errors and not skip_invalid:
+        raise SafelistRejectedError(checked.total, row_errors(checked.errors))
+    report = import_safelist(
+        session, data, site=site_id, added_by=actor, replace=replace, skip_invalid=skip_invalid
+    )
+    return ImportReportPublic(
+        rows=report.rows,
+        added=report.added,
+        updated=report.updated,
+        removed=report.removed,
+        skipped_invalid=report.skipped_invalid,
+        errors=row_errors(report.errors),
+    )
+
+
+def export_csv(session: Session, site_id: int) -> str:
+    out = io.StringIO()
+    export_safelist(session, site_id, out)
+    return out.getvalue()

@@ -1,0 +1,70 @@
+"""What auditors see: audit events, searches, dispositions, monthly transparency figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    case_number: str | None
+    purpose: str | None
+    detail: dict[str, Any]
+    hash: str
+
+
+class AuditPage(BaseModel):
+    events: list[AuditEventPublic]
+    next_before_id: int | None = Field(description="pass as before_id for the next page")
+    chain_intact: bool | None = Field(default=None, description="set when verify=true")
+
+
+class SearchRecordPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    pattern: str
+    case_number: str | None
+    purpose: str | None
+    start: str | None
+    end: str | None
+    results: int | None
+
+
+class DispositionPublic(BaseModel):
+    alert_id: int
+    status: str
+    status_reason: str | None
+    status_note: str | None
+    status_by: str | None
+    case_number: str | None
+    decision: str
+    match_kind: str
+    score: float
+    plate_read: str
+    entry_plate: str
+    list_name: str
+    camera_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransparencyRow(BaseModel):
+    agency_id: int
+    agency: str
+    month: str = Field(description="YYYY-MM, UTC")
+    cameras: int = Field(description="cameras of sites sharing with the agency at month end")
+    reads: int
+    hits: int
+    confirmed_hits: int
+    searches: int
+    reads_purged: int

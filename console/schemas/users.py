@@ -1,0 +1,104 @@
+"""Accounts, tokens and webhooks as the API shows and takes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from console.accounts.users import Role
+
+
+class MePublic(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+    agency_id: int | None
+    site_id: int | None
+    via: Literal["session", "token"]
+    must_change_password: bool
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    agency_id: int | None
+    site_id: int | None
+    disabled: bool
+    must_change_password: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=2, max_length=100)
+    display_name: str = Field(default="", max_length=200)
+    role: Role
+    agency_id: int | None = None
+    site_id: int | None = None
+
+
+class UserCreated(BaseModel):
+    user: UserPublic
+    one_time_password: str = Field(description="shown once; the user must change it")
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=365, ge=1, le=3650)
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    expires_at: datetime | None
+    token: str = Field(description="shown once; send it as 'Authorization: Bearer <token>'")
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: int
+    url: str = Field(min_length=8, max_length=500)
+
+
+class WebhookPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency_id: int
+    url: str
+    enabled: bool
+    last_alert_id: int
+    created_by: str
+    created_at: datetime
+
+
+class WebhookCreated(BaseModel):
+    webhook: WebhookPublic
+    secret: str = Field(description="shown once; verify X-Platewatch-Signature with it")
+
+
+class DeliveryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    alert_id: int
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None

@@ -1,0 +1,111 @@
+"""Who may see what, as SQL conditions every query of the console goes through.
+
+An officer sees reads and alerts only from cameras of sites that share with the officer's
+agency (an enabled SiteSharing row), and never alerts from another agency's own hotlist.
+An HOA admin sees only the own site. Resident-tagged reads never come out of a search.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from console.deps import Principal
+from console.errors import Forbidden
+from store.tables import Alert, Camera, Hotlist, PlateReadRow, SiteSharing, User
+
+
+def shared_site_ids(agency_id: int) -> Select[int]:
+    return select(SiteSharing.site_id).where(
+        SiteSharing.agency_id == agency_id, SiteSharing.enabled.is_(True)
+    )
+
+
+def shared_camera_ids(agency_id: int) -> Select[str]:
+    return select(Camera.id).where(Camera.site_id.in_(shared_site_ids(agency_id)))
+
+
+def _foreign_hotlist_ids(agency_id: int) -> Select[int]:
+    return select(Hotlist.id).where(
+        Hotlist.owner_agency_id.is_not(None), Hotlist.owner_agency_id != agency_id
+    )
+
+
+def alerts_of_agency(agency_id: int) -> ColumnElement[bool]:
+    return and_(
+        Alert.camera_id.in_(shared_camera_ids(agency_id)),
+        or_(Alert.hotlist_id.is_(None), Alert.hotlist_id.not_in(_foreign_hotlist_ids(agency_id))),
+    )
+
+
+def officer_agency(principal: Principal) -> int:
+    if principal.role != "officer" or principal.agency_id is None:
+        msg = "only an officer of an agency may see alerts and reads"
+        raise Forbidden(msg)
+    return principal.agency_id
+
+
+def hoa_site(principal: Principal, site_id: int | None = None) -> int:
+    """The HOA admin's own site; asking for any other site is refused."""
+    if principal.role != "hoa_admin" or principal.site_id is None:
+        msg = "only the site's HOA admin may manage its safe list and cameras"
+        raise Forbidden(msg)
+    if site_id is not None and site_id != principal.site_id:
+        msg = f"site {site_id} is not yours; you manage site {principal.site_id}"
+        raise Forbidden(msg)
+    return principal.site_id
+
+
+def oversight_alerts(principal: Principal) -> ColumnElement[bool]:
+    """Alerts an auditor reviews: an agency's auditor sees that agency's, others see all."""
+    if principal.agency_id is None:
+        return and_(Alert.id.is_not(None))
+    return alerts_of_agency(principal.agency_id)
+
+
+def oversight_actors(principal: Principal) -> Select[str] | None:
+    """Usernames whose audit events an auditor sees; None means every event."""
+    if principal.agency_id is None:
+        return None
+    return select(User.username).where(User.agency_id == principal.agency_id)
+
+
+def agencies_seeing_alert(session: Session, alert: Alert) -> set[int]:
+    """The agencies whose officers get this alert: the exact inverse of `alerts_of_agency`."""
+    site_id = session.scalar(select(Camera.site_id).where(Camera.id == alert.camera_id))
+    if site_id is None:
+        return set()
+    agencies = set(
+        session.scalars(
+            select(SiteSharing.agency_id).where(
+                SiteSharing.site_id == site_id, SiteSharing.enabled.is_(True)
+            )
+        )
+    )
+    if alert.hotlist_id is not None:
+        owner = session.scalar(
+            select(Hotlist.owner_agency_id).where(Hotlist.id == alert.hotlist_id)
+        )
+        if owner is not None:
+            agencies &= {owner}
+    return agencies
+
+
+def may_view_read_images(session: Session, principal: Principal, read: PlateReadRow) -> bool:
+    camera_site = session.scalar(select(Camera.site_id).where(Camera.id == read.camera_id))
+    if principal.role == "hoa_admin":
+        return camera_site is not None and camera_site == principal.site_id
+    if principal.role != "officer" or principal.agency_id is None:
+        return False
+    if not read.resident:
+        shared = session.scalar(
+            shared_camera_ids(principal.agency_id).where(Camera.id == read.camera_id)
+        )
+        return shared is not None
+    # A resident's read is visible to an officer only through an alert on it.
+    alert_id = session.scalar(
+        select(Alert.id)
+        .where(Alert.read_id == read.read_id, alerts_of_agency(principal.agency_id))
+        .limit(1)
+    )
+    return alert_id is not None

@@ -1,0 +1,140 @@
+"""Searching past reads: case number and reason required, scoped, audited, residents hidden."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.alerts import image_url
+from console.deps import Principal
+from console.errors import Forbidden
+from console.schemas.search import ReadHitPublic, SearchCreate, SearchResult
+from console.scope import officer_agency, shared_camera_ids, shared_site_ids
+from console.settings import ConsoleSettings
+from store.audit import record_audit
+from store.tables import Camera, PlateReadRow, Site
+
+SEARCH_ACTION = "reads.search"
+_PATTERN = re.compile(r"^[A-Z0-9*?]+$")
+
+
+class SearchError(ValueError):
+    """A search that cannot run as asked; the message names the field and what to change."""
+
+
+def plate_pattern(text: str, *, min_chars: int) -> str:
+    """Normalize a plate pattern: upper case, no spaces or dashes, `*` and `?` wildcards."""
+    pattern = re.sub(r"[\s\-.]", "", text.upper())
+    pattern = re.sub(r"\*+", "*", pattern)
+    if not pattern or not _PATTERN.match(pattern):
+        msg = (
+            f"plate: {text!r} may hold only letters, digits, '*' (any run) and '?' (one character)"
+        )
+        raise SearchError(msg)
+    fixed = sum(ch.isalnum() for ch in pattern)
+    if fixed < min_chars:
+        msg = (
+            f"plate: {text!r} fixes {fixed} characters; give at least {min_chars} besides wildcards"
+        )
+        raise SearchError(msg)
+    return pattern
+
+
+def pattern_to_like(pattern: str) -> str:
+    return pattern.replace("*", "%").replace("?", "_")
+
+
+def pattern_matches(pattern: str, plate: str) -> bool:
+    """Whether a stored search pattern would have matched a plate (for "was my plate searched")."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, plate.upper()) is not None
+
+
+def _check_area(session: Session, agency_id: int, query: SearchCreate) -> None:
+    shared_cameras = set(session.scalars(shared_camera_ids(agency_id)))
+    outside = sorted(set(query.camera_ids) - shared_cameras)
+    if outside:
+        msg = f"camera_ids: {', '.join(outside)} not shared with your agency"
+        raise Forbidden(msg)
+    shared_sites = set(session.scalars(shared_site_ids(agency_id)))
+    outside_sites = sorted(set(query.site_ids) - shared_sites)
+    if outside_sites:
+        msg = f"site_ids: {', '.join(map(str, outside_sites))} not shared with your agency"
+        raise Forbidden(msg)
+
+
+def search_reads(
+    session: Session, principal: Principal, query: SearchCreate, settings: ConsoleSettings
+) -> SearchResult:
+    """Run and audit one search; the audit entry is written even when nothing matches."""
+    agency_id = officer_agency(principal)
+    pattern = plate_pattern(query.plate, min_chars=settings.search_min_plate_chars)
+    if query.end <= query.start:
+        msg = "end: the end of the time range must be after its start"
+        raise SearchError(msg)
+    if (query.end - query.start).total_seconds() > settings.search_max_days * 86400:
+        msg = f"end: the time range may span at most {settings.search_max_days} days; narrow it"
+        raise SearchError(msg)
+    _check_area(session, agency_id, query)
+    stmt = (
+        select(PlateReadRow, Camera, Site)
+        .join(Camera, Camera.id == PlateReadRow.camera_id)
+        .join(Site, Site.id == Camera.site_id)
+        .where(
+            PlateReadRow.camera_id.in_(shared_camera_ids(agency_id)),
+            PlateReadRow.resident.is_(False),
+            PlateReadRow.plate.is_not(None),
+            PlateReadRow.plate.like(pattern_to_like(pattern)),
+            PlateReadRow.captured_at >= query.start,
+            PlateReadRow.captured_at < query.end,
+        )
+        .order_by(PlateReadRow.captured_at.desc())
+        .limit(settings.search_max_results + 1)
+    )
+    if query.camera_ids:
+        stmt = stmt.where(PlateReadRow.camera_id.in_(query.camera_ids))
+    if query.site_ids:
+        stmt = stmt.where(Camera.site_id.in_(query.site_ids))
+    rows = session.execute(stmt).all()
+    truncated = len(rows) > settings.search_max_results
+    rows = rows[: settings.search_max_results]
+    event = record_audit(
+        session,
+        actor=principal.username,
+        action=SEARCH_ACTION,
+        subject=pattern,
+        case_number=query.case_number,
+        purpose=query.reason,
+        detail={
+            "plate": pattern,
+            "start": query.start.isoformat(),
+            "end": query.end.isoformat(),
+            "camera_ids": sorted(query.camera_ids),
+            "site_ids": sorted(query.site_ids),
+            "agency_id": agency_id,
+            "results": len(rows),
+            "truncated": truncated,
+            "via": principal.via,
+        },
+    )
+    hits = [
+        ReadHitPublic(
+            read_id=read.read_id,
+            captured_at=read.captured_at,
+            plate=read.plate or "",
+            confidence=read.confidence,
+            region=read.region,
+            camera_id=camera.id,
+            camera_name=camera.name,
+            site_name=site.name,
+            has_hit=read.has_hit,
+            crop_url=image_url(read, "crop"),
+            frame_url=image_url(read, "frame"),
+        )
+        for read, camera, site in rows
+    ]
+    return SearchResult(
+        audit_id=event.id, pattern=pattern, count=len(hits), truncated=truncated, reads=hits
+    )

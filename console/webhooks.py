@@ -1,0 +1,226 @@
+"""Outbound webhooks: agencies register URLs that receive their alerts as signed JSON.
+
+Deliveries are rows: queued from the alerts table by id (so no alert is missed while a server
+is down, and two servers cannot queue one twice), then sent by a background worker with
+exponential backoff. The feed never waits for any of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from console.alerts import alert_cards
+from console.cursor import LOOKBACK
+from console.scope import alerts_of_agency
+from store.audit import record_audit
+from store.base import utcnow
+from store.tables import Agency, Alert, Webhook, WebhookDelivery
+
+SIGNATURE_HEADER = "X-Platewatch-Signature"
+EVENT = "alert.raised"
+QUEUE_CHUNK = 500
+
+
+class WebhookError(ValueError):
+    """A webhook cannot be registered as asked; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class NewWebhook:
+    webhook: Webhook
+    secret: str
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`: the timestamp defeats replays."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, *, tolerance_s: int = 300, now: float | None = None
+) -> bool:
+    """What a receiver runs: the signature matches and is recent."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance_s:
+        return False
+    expected = sign(secret, timestamp, body).split(",", 1)[1]
+    return hmac.compare_digest(expected, "v1=" + parts.get("v1", ""))
+
+
+def create_webhook(session: Session, *, actor: str, agency_id: int, url: str) -> NewWebhook:
+    parsed = urlsplit(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        msg = f"{url!r} is not an http(s) URL; give the full address"
+        raise WebhookError(msg)
+    if session.get(Agency, agency_id) is None:
+        msg = f"no agency with id {agency_id}"
+        raise WebhookError(msg)
+    secret = "whsec_" + secrets.token_urlsafe(24)
+    # Start from now: a new endpoint gets new alerts, not the agency's history.
+    last = session.scalar(select(func.max(Alert.id))) or 0
+    webhook = Webhook(
+        agency_id=agency_id,
+        url=url.strip(),
+        secret=secret,
+        floor_alert_id=last,
+        last_alert_id=last,
+        created_by=actor,
+    )
+    session.add(webhook)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="webhook.create",
+        subject=str(webhook.id),
+        detail={"agency_id": agency_id, "url": webhook.url},
+    )
+    return NewWebhook(webhook, secret)
+
+
+def set_webhook_enabled(session: Session, *, actor: str, webhook_id: int, enabled: bool) -> Webhook:
+    webhook = session.get(Webhook, webhook_id)
+    if webhook is None:
+        msg = f"no webhook with id {webhook_id}"
+        raise WebhookError(msg)
+    webhook.enabled = enabled
+    if enabled:
+        # Re-enabled endpoints resume from now rather than receiving a backlog burst.
+        last = session.scalar(select(func.max(Alert.id))) or 0
+        webhook.floor_alert_id = webhook.last_alert_id = last
+    record_audit(
+        session,
+        actor=actor,
+        action="webhook.enable" if enabled else "webhook.disable",
+        subject=str(webhook_id),
+    )
+    return webhook
+
+
+def queue_deliveries(session: Session, webhook: Webhook) -> int:
+    """Queue this webhook's deliveries for alerts it has not had yet; returns how many.
+
+    Rereads a window below its cursor (see console.cursor): on PostgreSQL an alert can commit
+    after one with a larger id, and the NOT EXISTS keeps the reread from sending twice.
+    """
+    low = max(webhook.floor_alert_id, webhook.last_alert_id - LOOKBACK)
+    queued = select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == webhook.id,
+        WebhookDelivery.alert_id == Alert.id,
+        WebhookDelivery.event == EVENT,
+    )
+    alerts = session.scalars(
+        select(Alert)
+        .where(Alert.id > low, alerts_of_agency(webhook.agency_id), ~queued.exists())
+        .order_by(Alert.id)
+        .limit(QUEUE_CHUNK)
+    ).all()
+    for card in alert_cards(session, alerts, webhook.agency_id):
+        payload = {
+            "event": EVENT,
+            "agency_id": webhook.agency_id,
+            "alert": card.model_dump(mode="json"),
+        }
+        session.add(
+            WebhookDelivery(
+                webhook_id=webhook.id,
+                alert_id=card.id,
+                event=EVENT,
+                payload=json.dumps(payload, separators=(",", ":")),
+            )
+        )
+    top = session.scalar(select(func.max(Alert.id))) or 0
+    reached = alerts[-1].id if len(alerts) == QUEUE_CHUNK else top
+    webhook.last_alert_id = max(webhook.last_alert_id, reached)
+    session.flush()
+    return len(alerts)
+
+
+def queue_all(session: Session) -> int:
+    queued = 0
+    for webhook in session.scalars(select(Webhook).where(Webhook.enabled.is_(True))).all():
+        try:
+            with session.begin_nested():
+                queued += queue_deliveries(session, webhook)
+        except IntegrityError:
+            # Another server queued the same alerts first; its cursor is already ahead.
+            session.expire(webhook)
+    return queued
+
+
+def claim_due(session: Session, *, limit: int, lease: timedelta) -> list[WebhookDelivery]:
+    """Due deliveries, leased so another worker skips them while this one sends."""
+    now = utcnow()
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    due = list(session.scalars(query))
+    for delivery in due:
+        delivery.next_attempt_at = now + lease
+    return due
+
+
+def backoff(attempts: int, *, base_s: float, max_s: float) -> timedelta:
+    """Delay after the `attempts`-th failure: base, 2x base, 4x base ... capped."""
+    return timedelta(seconds=min(base_s * 2 ** max(attempts - 1, 0), max_s))
+
+
+def record_attempt(
+    delivery: WebhookDelivery,
+    *,
+    status_code: int | None,
+    error: str | None,
+    at: datetime,
+    base_s: float,
+    max_s: float,
+    max_attempts: int,
+) -> None:
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error[:2000] if error else None
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status = "delivered"
+        delivery.delivered_at = at
+    elif delivery.attempts >= max_attempts:
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = at + backoff(delivery.attempts, base_s=base_s, max_s=max_s)
+
+
+def agency_webhooks(session: Session, agency_id: int | None = None) -> list[Webhook]:
+    query = select(Webhook).order_by(Webhook.agency_id, Webhook.id)
+    if agency_id is not None:
+        query = query.where(Webhook.agency_id == agency_id)
+    return list(session.scalars(query))
+
+
+def recent_deliveries(session: Session, webhook_id: int, limit: int = 50) -> list[WebhookDelivery]:
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == webhook_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )

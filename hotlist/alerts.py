@@ -1,0 +1,193 @@
+"""Alerts as officers see them, and the outbox rows that carry them to the console.
+
+`AlertView` is the public shape of an alert: everything an officer needs at a glance, and the
+standing instruction to confirm with dispatch before acting. The same JSON is the payload of
+every outbox row (raised, sighting, status), so a subscriber never needs a second lookup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotlist.errors import NotFoundError
+from store.base import utcnow
+from store.tables import Alert, AlertOutbox, AlertSighting, Camera, PlateReadRow, Site
+
+INSTRUCTION = "Confirm with dispatch before acting."
+AlertStatus = Literal["new", "acknowledged", "confirmed", "rejected", "dismissed"]
+OPEN_STATUSES: tuple[AlertStatus, ...] = ("new", "acknowledged", "confirmed")
+
+
+class CameraView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    location: str
+    direction: str
+    latitude: float | None
+    longitude: float | None
+    site_id: int | None
+    site_name: str | None
+
+
+class SightingView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    read_id: str
+    camera_id: str
+    seen_at: datetime
+
+
+class RecordView(BaseModel):
+    """The hotlist record as it was when the alert was raised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plate: str
+    state: str | None
+    list_id: int | None
+    list_name: str
+    list_priority: int
+    reason: str
+    make: str | None
+    model: str | None
+    color: str | None
+    record_number: str | None
+    entered_at: datetime | None
+    record_age_s: int | None  # at `as_of`
+    list_refreshed_at: datetime | None
+    list_refresh_age_s: int | None  # at `as_of`
+
+
+class AlertView(BaseModel):
+    """What an officer sees for one alert."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    status: AlertStatus
+    decision: Literal["alert", "verify"]
+    instruction: str = INSTRUCTION
+    plate_read: str
+    read_confidence: float
+    read_region: str | None
+    read_id: str
+    match_kind: Literal["exact", "equivalent", "edit", "wildcard"]
+    score: float
+    substitutions: int
+    state_mismatch: bool
+    record: RecordView
+    camera: CameraView
+    captured_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    sightings: int
+    recent_sightings: tuple[SightingView, ...]
+    crop_path: str | None
+    frame_path: str | None
+    images_purged: bool
+    status_reason: str | None
+    status_note: str | None
+    status_by: str | None
+    case_number: str | None
+    created_at: datetime
+    updated_at: datetime
+    as_of: datetime
+
+
+def _age(since: datetime | None, now: datetime) -> int | None:
+    return None if since is None else max(0, int((now - since).total_seconds()))
+
+
+def alert_view(session: Session, alert_id: int) -> AlertView:
+    """The officer's view of one alert; NotFoundError if there is none."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        msg = f"no alert {alert_id}"
+        raise NotFoundError(msg)
+    read = session.get(PlateReadRow, alert.read_id)
+    camera = session.get(Camera, alert.camera_id)
+    site = session.get(Site, alert.site_id) if alert.site_id is not None else None
+    recent = session.scalars(
+        select(AlertSighting)
+        .where(AlertSighting.alert_id == alert.id)
+        .order_by(AlertSighting.seen_at.desc())
+        .limit(20)
+    ).all()
+    now = utcnow()
+    return AlertView(
+        id=alert.id,
+        status=alert.status,
+        decision=alert.decision,
+        plate_read=alert.plate_read,
+        read_confidence=alert.read_confidence,
+        read_region=read.region if read else None,
+        read_id=alert.read_id,
+        match_kind=alert.match_kind,
+        score=alert.score,
+        substitutions=alert.substitutions,
+        state_mismatch=alert.state_mismatch,
+        record=RecordView(
+            plate=alert.entry_plate,
+            state=alert.entry_state,
+            list_id=alert.hotlist_id,
+            list_name=alert.list_name,
+            list_priority=alert.list_priority,
+            reason=alert.reason,
+            make=alert.vehicle_make,
+            model=alert.vehicle_model,
+            color=alert.vehicle_color,
+            record_number=alert.record_number,
+            entered_at=alert.record_entered_at,
+            record_age_s=_age(alert.record_entered_at, now),
+            list_refreshed_at=alert.list_refreshed_at,
+            list_refresh_age_s=_age(alert.list_refreshed_at, now),
+        ),
+        camera=CameraView(
+            id=alert.camera_id,
+            name=camera.name if camera else alert.camera_id,
+            location=camera.location if camera else "",
+            direction=camera.direction if camera else "",
+            latitude=camera.latitude if camera else None,
+            longitude=camera.longitude if camera else None,
+            site_id=alert.site_id,
+            site_name=site.name if site else None,
+        ),
+        captured_at=read.captured_at if read else None,
+        first_seen_at=alert.first_seen_at,
+        last_seen_at=alert.last_seen_at,
+        sightings=alert.sightings,
+        recent_sightings=tuple(
+            SightingView(read_id=s.read_id, camera_id=s.camera_id, seen_at=s.seen_at)
+            for s in recent
+        ),
+        crop_path=read.crop_path if read and read.images_purged_at is None else None,
+        frame_path=read.frame_path if read and read.images_purged_at is None else None,
+        images_purged=bool(read and read.images_purged_at is not None),
+        status_reason=alert.status_reason,
+        status_note=alert.status_note,
+        status_by=alert.status_by,
+        case_number=alert.case_number,
+        created_at=alert.created_at,
+        updated_at=alert.updated_at,
+        as_of=now,
+    )
+
+
+def write_outbox(
+    session: Session, alert: Alert, kind: Literal["raised", "sighting", "status"]
+) -> AlertOutbox:
+    """Queue the alert's current view for publishing, in the caller's transaction."""
+    session.flush()
+    row = AlertOutbox(
+        alert_id=alert.id, kind=kind, payload=alert_view(session, alert.id).model_dump_json()
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,129 @@
+"""How strongly a read supports a given plate: the score behind every match.
+
+The recognizer gives, per position, its top candidates with probabilities. The score of an
+entry is the probability of the entry's text under that distribution, position by position:
+a character the recognizer offered counts with its probability; one it did not offer counts
+with the mass it left unassigned times how often the read character is mistaken for the
+entry's (`plates.confusion`). So an OCR-equivalent entry scores high only where the reader
+itself hesitated, which is what keeps a million-entry list from flagging innocent drivers:
+the read of a clean, confident plate does not drift to its neighbours. The exception is a
+pair of characters that plate fonts draw alike (0/O, 1/I, 8/B, ...): there the reader's
+certainty means little, so such an entry keeps part of the score (enough to verify, never a
+hit on its own).
+
+Every reader is overconfident sometimes, so no character is ever more than
+`1 - char_error_floor` sure; a missing or extra character costs `indel_likelihood`.
+"""
+
+from __future__ import annotations
+
+from alpr.read import PlateRead
+from hotlist.plates import canonical, confusion
+from hotlist.settings import MatchSettings
+
+
+class Evidence:
+    """Per-position character probabilities of one read, worked out only for the positions
+    a candidate asks about (most candidates agree with the read's own characters, and those
+    need only the top choice)."""
+
+    __slots__ = ("_cap", "_choices", "_confidences", "_dists", "_overall", "floor", "indel", "text")
+
+    def __init__(self, read: PlateRead, settings: MatchSettings) -> None:
+        text = read.plate
+        n = len(text)
+        self.text = text
+        self.floor = settings.char_error_floor
+        self._cap = 1 - settings.char_error_floor
+        self.indel = settings.indel_likelihood
+        self._choices = read.char_choices if len(read.char_choices) == n else ()
+        self._confidences = read.char_confidences if len(read.char_confidences) == n else ()
+        self._overall = read.confidence ** (1 / n) if n else 0.0
+        self._dists: list[tuple[dict[str, float], float, float] | None] = [None] * n
+
+    def _top(self, i: int) -> float:
+        if self._choices:
+            top = self._choices[i][0]
+            if top.char == self.text[i]:
+                return top.p
+            return self._dist(i)[0][self.text[i]]
+        return self._confidences[i] if self._confidences else self._overall
+
+    def _dist(self, i: int) -> tuple[dict[str, float], float, float]:
+        """(char -> probability, unassigned mass, blank mass) at position i."""
+        cached = self._dists[i]
+        if cached is not None:
+            return cached
+        ch = self.text[i]
+        dist: dict[str, float] = {}
+        blank = 0.0
+        for choice in self._choices[i] if self._choices else ():
+            c = choice.char.upper()
+            if c.isascii() and c.isalnum():
+                dist[c] = max(dist.get(c, 0.0), choice.p)
+            else:
+                # A blank or pad candidate: the reader thinks there may be no character.
+                blank += choice.p
+        if ch not in dist:
+            dist[ch] = self._confidences[i] if self._confidences else self._overall
+        dist[ch] = min(dist[ch], self._cap)
+        resid = max(self.floor, 1 - sum(dist.values()) - blank)
+        self._dists[i] = (dist, resid, blank)
+        return self._dists[i]  # type: ignore[return-value]
+
+    def q(self, i: int, c: str) -> float:
+        """Probability that position i truly shows character c."""
+        top = self.text[i]
+        if c == top:
+            p = self._top(i)
+            return p if p < self._cap else self._cap
+        dist, resid, _ = self._dist(i)
+        given = dist.get(c, 0.0)
+        guessed = resid * confusion(top, c)
+        if canonical(c) == canonical(top):
+            # Plate fonts draw these two alike: the reader's certainty between them says
+            # little (it reads a Slovak "AO" as "A0" at 0.99), so the glyph itself keeps the
+            # entry's character plausible. Never enough for a hit, enough to verify.
+            glyph = confusion(top, c) * self._top(i)
+            guessed = max(guessed, glyph)
+        return given if given > guessed else guessed
+
+    def same_length(self, entry: str) -> float:
+        score = 1.0
+        for i, c in enumerate(entry):
+            if c != "?":
+                score *= self.q(i, c)
+        return score
+
+    def read_extra(self, entry: str, skip: int) -> float:
+        """The read has one character more than the entry, at position `skip`."""
+        score = max(self.indel, self._dist(skip)[2])
+        for i, c in enumerate(entry):
+            score *= self.q(i if i < skip else i + 1, c)
+        return score
+
+    def read_missing(self, entry: str, gap: int) -> float:
+        """The entry has one character more than the read, at position `gap`."""
+        score = self.indel
+        for i, c in enumerate(entry):
+            if i != gap:
+                score *= self.q(i if i < gap else i - 1, c)
+        return score
+
+
+def alternative_score(read: PlateRead, entry: str) -> tuple[float, int]:
+    """Best support for the entry among the read's whole-plate alternatives, and the
+    substitutions needed against that alternative."""
+    best, best_subs = 0.0, 0
+    for alt in read.alternatives:
+        text = "".join(ch for ch in alt.plate.upper() if ch.isascii() and ch.isalnum())
+        if len(text) != len(entry):
+            continue
+        score, subs = alt.confidence, 0
+        for a, e in zip(text, entry, strict=True):
+            if e not in (a, "?"):
+                subs += 1
+                score *= 0.02 * confusion(a, e)
+        if score > best:
+            best, best_subs = score, subs
+    return best, best_subs

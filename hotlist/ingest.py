@@ -1,0 +1,231 @@
+"""One read in: stored once, tagged resident or not, matched, and turned into alerts.
+
+Everything happens in the caller's transaction: the read row, the alert (or the sighting
+that updates an open alert within the cooldown) and its outbox row commit together or not
+at all. A redelivered read hits the primary key (INSERT ... ON CONFLICT DO NOTHING, which
+also settles two matchers racing on PostgreSQL) and creates nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from alpr.read import PlateRead
+from hotlist.alerts import OPEN_STATUSES, write_outbox
+from hotlist.errors import HotlistError, UnknownCamera
+from hotlist.index_cache import IndexCache
+from hotlist.matcher import Match, Matcher
+from hotlist.settings import MatchSettings
+from platewatch.logs import mask_plate
+from store.base import utcnow
+from store.tables import Alert, AlertSighting, Camera, Hotlist, HotlistEntry, PlateReadRow
+
+__all__ = ["HotlistError", "IndexCache", "ReadOutcome", "UnknownCamera", "ingest_read"]
+
+log = logging.getLogger(__name__)
+Decision = Literal["alert", "verify", "resident", "none"]
+_PG_COOLDOWN_LOCK = 7_246_100
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    read_id: str
+    stored: bool  # False when the read_id was already stored (a redelivery)
+    resident: bool
+    decision: Decision
+    alert_ids: tuple[int, ...]  # alerts raised or updated by this read
+
+
+def ingest_read(
+    session: Session, read: PlateRead, matcher: Matcher, settings: MatchSettings
+) -> ReadOutcome:
+    """Store, tag, match and alert one read, without committing."""
+    camera = session.get(Camera, read.camera_id)
+    if camera is None:
+        raise UnknownCamera(read.camera_id)
+    result = matcher.match(read, settings, site_id=camera.site_id)
+    if not _insert_read(
+        session, read, camera, resident=result.resident, has_hit=bool(result.matches)
+    ):
+        return _redelivered(session, read)
+    alert_ids = []
+    for match in result.matches:
+        alert = _raise_or_update(session, read, camera, match, settings)
+        if alert is not None:
+            alert_ids.append(alert.id)
+    if result.matches and not alert_ids:
+        session.get(PlateReadRow, read.read_id).has_hit = False  # type: ignore[union-attr]
+    if alert_ids:
+        log.info(
+            "read %s at %s: %s (%d alerts)",
+            mask_plate(read.plate),
+            read.camera_id,
+            result.decision,
+            len(alert_ids),
+        )
+    decision: Decision = result.decision if alert_ids else "resident" if result.resident else "none"
+    return ReadOutcome(read.read_id, True, result.resident, decision, tuple(alert_ids))
+
+
+def _insert_read(
+    session: Session, read: PlateRead, camera: Camera, *, resident: bool, has_hit: bool
+) -> bool:
+    values = {
+        "read_id": read.read_id,
+        "camera_id": read.camera_id,
+        "site_id": camera.site_id,
+        "captured_at": read.captured_at,
+        "received_at": utcnow(),
+        "plate": read.plate,
+        "confidence": read.confidence,
+        "region": read.region,
+        "detail": read.model_dump(
+            mode="json",
+            exclude={"plate", "read_id", "camera_id", "captured_at", "crop_path", "frame_path"},
+        ),
+        "resident": resident,
+        "has_hit": has_hit,
+        "crop_path": read.crop_path,
+        "frame_path": read.frame_path,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(PlateReadRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["read_id"])
+        .returning(PlateReadRow.read_id)
+    )
+    # RETURNING gives no row when the read was already there (rowcount is not reliable here).
+    return session.execute(statement).first() is not None
+
+
+def _redelivered(session: Session, read: PlateRead) -> ReadOutcome:
+    """What the first delivery decided, reported again; nothing is written."""
+    row = session.get(PlateReadRow, read.read_id)
+    resident = bool(row and row.resident)
+    decisions = set(session.scalars(select(Alert.decision).where(Alert.read_id == read.read_id)))
+    decisions |= set(
+        session.scalars(
+            select(Alert.decision)
+            .join(AlertSighting, AlertSighting.alert_id == Alert.id)
+            .where(AlertSighting.read_id == read.read_id)
+        )
+    )
+    decision: Decision = (
+        "alert"
+        if "alert" in decisions
+        else "verify"
+        if decisions
+        else "resident"
+        if resident
+        else "none"
+    )
+    return ReadOutcome(read.read_id, False, resident, decision, ())
+
+
+def _raise_or_update(
+    session: Session, read: PlateRead, camera: Camera, match: Match, settings: MatchSettings
+) -> Alert | None:
+    entry = _current_entry(session, match)
+    if entry is None:
+        log.info(
+            "entry %s of list %s left the list since the index was built; no alert",
+            match.entry_id,
+            match.list_name,
+        )
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        # Two matchers seeing the same vehicle at once must agree on one open alert.
+        key = zlib.crc32(f"{match.hotlist_id}:{match.entry_plate}".encode())
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_COOLDOWN_LOCK, "b": key - 2**31}
+        )
+    since = read.captured_at - timedelta(seconds=settings.cooldown_s)
+    open_alert = session.scalar(
+        select(Alert)
+        .where(
+            Alert.hotlist_id == match.hotlist_id,
+            Alert.entry_plate == match.entry_plate,
+            Alert.status.in_(OPEN_STATUSES),
+            Alert.last_seen_at >= since,
+        )
+        .order_by(Alert.last_seen_at.desc())
+        .limit(1)
+    )
+    if open_alert is not None:
+        _add_sighting(session, open_alert, read, match)
+        write_outbox(session, open_alert, "sighting")
+        return open_alert
+    hotlist = session.get(Hotlist, match.hotlist_id)
+    alert = Alert(
+        read_id=read.read_id,
+        camera_id=read.camera_id,
+        site_id=camera.site_id,
+        hotlist_id=match.hotlist_id,
+        hotlist_entry_id=entry.id,
+        decision=match.decision,
+        match_kind=match.kind,
+        score=match.score,
+        substitutions=match.substitutions,
+        state_mismatch=match.state_mismatch,
+        plate_read=read.plate,
+        read_confidence=read.confidence,
+        entry_plate=entry.plate,
+        entry_state=entry.state,
+        list_name=match.list_name,
+        list_priority=match.list_priority,
+        reason=entry.reason,
+        vehicle_make=entry.make,
+        vehicle_model=entry.model,
+        vehicle_color=entry.color,
+        record_number=entry.record_number,
+        record_entered_at=entry.entered_at,
+        list_refreshed_at=hotlist.refreshed_at if hotlist else None,
+        first_seen_at=read.captured_at,
+        last_seen_at=read.captured_at,
+    )
+    session.add(alert)
+    write_outbox(session, alert, "raised")
+    return alert
+
+
+def _add_sighting(session: Session, alert: Alert, read: PlateRead, match: Match) -> None:
+    session.add(
+        AlertSighting(
+            alert_id=alert.id,
+            read_id=read.read_id,
+            camera_id=read.camera_id,
+            seen_at=read.captured_at,
+        )
+    )
+    alert.sightings += 1
+    alert.last_seen_at = max(alert.last_seen_at, read.captured_at)
+    if match.score > alert.score:
+        # A clearer sighting of the same vehicle: a "verify" alert becomes a hit.
+        alert.score = match.score
+        alert.match_kind = match.kind
+        alert.substitutions = match.substitutions
+        if match.decision == "alert":
+            alert.decision = "alert"
+
+
+def _current_entry(session: Session, match: Match) -> HotlistEntry | None:
+    """The entry the index pointed at, or, after a list refresh gave it a new id, the
+    list's entry for the same plate and state."""
+    entry = session.get(HotlistEntry, match.entry_id)
+    if entry is not None:
+        return entry
+    query = select(HotlistEntry).where(
+        HotlistEntry.hotlist_id == match.hotlist_id, HotlistEntry.plate == match.entry_plate
+    )
+    if match.entry_state is not None:
+        query = query.where(HotlistEntry.state == match.entry_state)
+    return session.scalars(query.limit(1)).first()

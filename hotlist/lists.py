@@ -1,0 +1,337 @@
+"""Hotlists and their entries: create, import (append or replace), add, remove, export.
+
+Every change to a list's entries bumps `Hotlist.version` in the same transaction: running
+matchers compare versions and rebuild their index, so a refresh reaches them without a
+restart, and never half-loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotlist.bulk import delete_entries, delete_ids, insert_entries, replace_plan
+from hotlist.errors import AlreadyExistsError, ImportRejectedError, NotFoundError
+from hotlist.parse import (
+    HOTLIST_FIELDS,
+    Format,
+    HotlistRow,
+    ParseResult,
+    RowError,
+    Source,
+    parse_hotlist,
+    paused_gc,
+)
+from hotlist.sites import get_agency, get_site
+from store.base import utcnow
+from store.tables import Hotlist, HotlistEntry
+
+SOURCES = ("ncic", "state", "agency", "site", "custom")
+# (stage, done, total): "parse" then "write"; the CLI draws it as a progress bar.
+ImportProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    list_name: str
+    created: bool  # the list did not exist and was created by this import
+    rows: int  # data rows in the file
+    imported: int
+    skipped_invalid: int
+    unchanged: int  # already on the list, left as they were
+    removed: int  # entries a replace took off the list
+    errors: tuple[RowError, ...]
+
+
+@dataclass(frozen=True)
+class HotlistSummary:
+    id: int
+    name: str
+    source: str
+    priority: int
+    entries: int
+    version: int
+    refreshed_at: datetime | None
+    owner_agency_id: int | None
+    owner_site_id: int | None
+
+
+def create_hotlist(
+    session: Session,
+    name: str,
+    *,
+    source: str = "custom",
+    priority: int = 1,
+    owner_agency: str | int | None = None,
+    owner_site: str | int | None = None,
+    description: str = "",
+) -> Hotlist:
+    """A new, empty list. A site-owned list is that site's own watch list."""
+    name = name.strip()
+    if not name:
+        msg = "hotlist name must not be empty"
+        raise ValueError(msg)
+    if source not in SOURCES:
+        msg = f"hotlist source {source!r} is not one of {', '.join(SOURCES)}"
+        raise ValueError(msg)
+    if not 1 <= priority <= 9:
+        msg = f"priority {priority} is outside 1 (highest) to 9"
+        raise ValueError(msg)
+    if session.scalar(select(Hotlist.id).where(Hotlist.name == name)) is not None:
+        msg = f"hotlist {name!r} already exists"
+        raise AlreadyExistsError(msg)
+    hotlist = Hotlist(
+        name=name,
+        source=source,
+        priority=priority,
+        description=description,
+        owner_agency_id=get_agency(session, owner_agency).id if owner_agency else None,
+        owner_site_id=get_site(session, owner_site).id if owner_site else None,
+    )
+    session.add(hotlist)
+    session.flush()
+    return hotlist
+
+
+def get_hotlist(session: Session, name: str | int) -> Hotlist:
+    found = None
+    if isinstance(name, int) or name.isdigit():
+        found = session.get(Hotlist, int(name))
+    if found is None:
+        found = session.scalar(select(Hotlist).where(Hotlist.name == str(name)))
+    if found is None:
+        msg = f"no hotlist {name!r}; see `platewatch hotlist list`"
+        raise NotFoundError(msg)
+    return found
+
+
+def touch(hotlist: Hotlist, *, refreshed: bool = False) -> None:
+    """Mark a change of entries: matchers rebuild when the version moves."""
+    hotlist.version = Hotlist.version + 1
+    if refreshed:
+        hotlist.refreshed_at = utcnow()
+
+
+def import_hotlist(
+    session: Session,
+    source: Source,
+    *,
+    list_name: str,
+    fmt: Format = "csv",
+    columns: dict[str, str] | None = None,
+    delimiter: str | None = None,
+    replace: bool = False,
+    skip_invalid: bool = False,
+    list_source: str = "custom",
+    progress: ImportProgress | None = None,
+) -> ImportReport:
+    """Validate a feed and load it. With errors and without `skip_invalid`, nothing is
+    written and ImportRejectedError lists every bad row."""
+
+    def parse_progress(done: int) -> None:
+        if progress is not None:
+            progress("parse", done, done)
+
+    parsed = parse_hotlist(
+        source, fmt=fmt, columns=columns, delimiter=delimiter, progress=parse_progress
+    )
+    if parsed.errors and not skip_invalid:
+        msg = (
+            f"{len(parsed.errors)} of {parsed.total} rows are invalid; nothing was imported "
+            "(fix them, or pass --skip-invalid to import the rest)"
+        )
+        raise ImportRejectedError(msg, parsed.errors)
+    created = False
+    try:
+        hotlist = get_hotlist(session, list_name)
+    except NotFoundError:
+        hotlist = create_hotlist(session, list_name, source=list_source)
+        created = True
+    return _load(session, hotlist, parsed, replace=replace, created=created, progress=progress)
+
+
+def _load(
+    session: Session,
+    hotlist: Hotlist,
+    parsed: ParseResult[HotlistRow],
+    *,
+    replace: bool,
+    created: bool,
+    progress: ImportProgress | None,
+) -> ImportReport:
+    rows: tuple[HotlistRow, ...] | list[HotlistRow] = parsed.rows
+    removed = unchanged = 0
+    with paused_gc():
+        if replace and not created:
+            stale, rows, unchanged = replace_plan(session, hotlist.id, parsed.rows)
+            if len(stale) > unchanged:
+                # Mostly new: clearing the list and loading it whole is the faster swap.
+                removed = delete_entries(session, hotlist.id)
+                rows, unchanged = parsed.rows, 0
+            else:
+                removed = delete_ids(session, stale)
+        elif not created:
+            rows = _new_rows(session, hotlist.id, parsed.rows)
+            unchanged = len(parsed.rows) - len(rows)
+
+        def write_progress(done: int) -> None:
+            if progress is not None:
+                progress("write", done, len(rows))
+
+        imported = insert_entries(session, hotlist.id, rows, write_progress)
+    touch(hotlist, refreshed=True)
+    session.flush()
+    return ImportReport(
+        hotlist.name,
+        created,
+        parsed.total,
+        imported,
+        len(parsed.errors),
+        unchanged,
+        removed,
+        parsed.errors,
+    )
+
+
+def _new_rows(session: Session, hotlist_id: int, rows: tuple[HotlistRow, ...]) -> list[HotlistRow]:
+    """Rows not already on the list (same plate, state, record number and reason)."""
+    existing = {
+        (plate, state, record, reason)
+        for plate, state, record, reason in session.execute(
+            select(
+                HotlistEntry.plate,
+                HotlistEntry.state,
+                HotlistEntry.record_number,
+                HotlistEntry.reason,
+            ).where(HotlistEntry.hotlist_id == hotlist_id)
+        )
+    }
+    return [r for r in rows if (r.plate, r.state, r.record_number, r.reason) not in existing]
+
+
+def add_entry(
+    session: Session,
+    list_name: str | int,
+    *,
+    plate: str,
+    state: str = "",
+    reason: str = "",
+    make: str = "",
+    model: str = "",
+    color: str = "",
+    record_number: str = "",
+    entered_at: str = "",
+    expires_at: str = "",
+) -> HotlistEntry:
+    """Add one entry with the import's validation; ValueError names the bad field."""
+    hotlist = get_hotlist(session, list_name)
+    values = {
+        "plate": plate,
+        "state": state,
+        "reason": reason,
+        "make": make,
+        "model": model,
+        "color": color,
+        "record_number": record_number,
+        "entered_at": entered_at,
+        "expires_at": expires_at,
+    }
+    parsed = parse_hotlist(_one_row_csv(values))
+    if parsed.errors:
+        msg = "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in parsed.errors)
+        raise ValueError(msg)
+    fields = parsed.rows[0]._asdict()
+    del fields["line"]
+    entry = HotlistEntry(hotlist_id=hotlist.id, **fields)
+    session.add(entry)
+    touch(hotlist)
+    session.flush()
+    return entry
+
+
+def _one_row_csv(values: dict[str, str]) -> str:
+    def quote(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    return (
+        ",".join(HOTLIST_FIELDS) + "\n" + ",".join(quote(values[f]) for f in HOTLIST_FIELDS) + "\n"
+    )
+
+
+def remove_entries(
+    session: Session, list_name: str | int, plate: str, state: str | None = None
+) -> int:
+    """Remove the list's entries for a plate (and state, if given); returns how many."""
+    hotlist = get_hotlist(session, list_name)
+    query = select(HotlistEntry).where(
+        HotlistEntry.hotlist_id == hotlist.id, HotlistEntry.plate == plate.strip().upper()
+    )
+    if state:
+        query = query.where(HotlistEntry.state == state.strip().upper())
+    entries = session.scalars(query).all()
+    for entry in entries:
+        session.delete(entry)
+    if entries:
+        touch(hotlist)
+    session.flush()
+    return len(entries)
+
+
+def hotlist_summaries(session: Session) -> list[HotlistSummary]:
+    query = select(HotlistEntry.hotlist_id, func.count()).group_by(HotlistEntry.hotlist_id)
+    counts: dict[int, int] = {int(row[0]): int(row[1]) for row in session.execute(query)}
+    return [
+        HotlistSummary(
+            h.id,
+            h.name,
+            h.source,
+            h.priority,
+            counts.get(h.id, 0),
+            h.version,
+            h.refreshed_at,
+            h.owner_agency_id,
+            h.owner_site_id,
+        )
+        for h in session.scalars(select(Hotlist).order_by(Hotlist.priority, Hotlist.name))
+    ]
+
+
+def export_hotlist(session: Session, list_name: str | int, out: TextIO) -> int:
+    """Write the list as CSV with the import's header; it imports back unchanged."""
+    hotlist = get_hotlist(session, list_name)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HOTLIST_FIELDS)
+    count = 0
+    query = (
+        select(
+            HotlistEntry.plate,
+            HotlistEntry.state,
+            HotlistEntry.reason,
+            HotlistEntry.make,
+            HotlistEntry.model,
+            HotlistEntry.color,
+            HotlistEntry.record_number,
+            HotlistEntry.entered_at,
+            HotlistEntry.expires_at,
+        )
+        .where(HotlistEntry.hotlist_id == hotlist.id)
+        .order_by(HotlistEntry.id)
+    )
+    for row in session.execute(query.execution_options(yield_per=10_000)):
+        writer.writerow([_cell(v) for v in row])
+        count += 1
+    return count
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

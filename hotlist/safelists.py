@@ -1,0 +1,232 @@
+"""Residents' safe lists: plates a site's own cameras should treat as residents.
+
+A safe-listed read is tagged resident: the site's own watch lists stay silent for it, officers'
+searches skip it and its images follow the site's short resident retention. It never silences
+an agency hotlist hit (a resident's car can be stolen). Changes bump `Site.safelist_version`
+so running matchers reload the list, and are audited without the plates (the audit log is
+kept for good; residents' plates should not be).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hotlist.errors import ImportRejectedError
+from hotlist.parse import SAFELIST_FIELDS, RowError, SafelistRow, Source, parse_safelist_csv
+from hotlist.sites import get_site
+from store.audit import record_audit
+from store.tables import SafelistEntry, Site
+
+
+@dataclass(frozen=True)
+class SafelistImportReport:
+    site: str
+    rows: int
+    added: int
+    updated: int
+    removed: int
+    skipped_invalid: int
+    errors: tuple[RowError, ...]
+
+
+def _touch(site: Site) -> None:
+    site.safelist_version = Site.safelist_version + 1
+
+
+def _upsert(session: Session, site: Site, row: SafelistRow, added_by: str) -> bool:
+    """Add or update one entry; True if it was new."""
+    entry = session.scalar(
+        select(SafelistEntry).where(
+            SafelistEntry.site_id == site.id,
+            SafelistEntry.plate == row.plate,
+            SafelistEntry.state.is_(None)
+            if row.state is None
+            else SafelistEntry.state == row.state,
+        )
+    )
+    if entry is None:
+        session.add(
+            SafelistEntry(
+                site_id=site.id,
+                plate=row.plate,
+                state=row.state,
+                label=row.label,
+                added_by=added_by,
+                expires_at=row.expires_at,
+            )
+        )
+        return True
+    entry.label = row.label
+    entry.expires_at = row.expires_at
+    return False
+
+
+def add_safelist_entry(
+    session: Session,
+    site: str | int,
+    plate: str,
+    *,
+    state: str = "",
+    label: str = "",
+    expires_at: str = "",
+    added_by: str,
+) -> SafelistEntry:
+    """Add (or update the label and expiry of) one resident plate."""
+    owner = get_site(session, site)
+    parsed = parse_safelist_csv(_one_row(plate, state, label, expires_at))
+    if parsed.errors:
+        msg = "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in parsed.errors)
+        raise ValueError(msg)
+    row = parsed.rows[0]
+    new = _upsert(session, owner, row, added_by)
+    _touch(owner)
+    session.flush()
+    record_audit(
+        session,
+        actor=added_by,
+        action="safelist.add" if new else "safelist.update",
+        subject=f"site:{owner.id}",
+        detail={"site": owner.name, "entries": 1},
+    )
+    entry = session.scalar(
+        select(SafelistEntry).where(
+            SafelistEntry.site_id == owner.id,
+            SafelistEntry.plate == row.plate,
+            SafelistEntry.state.is_(None)
+            if row.state is None
+            else SafelistEntry.state == row.state,
+        )
+    )
+    assert entry is not None
+    return entry
+
+
+def _one_row(plate: str, state: str, label: str, expires_at: str) -> str:
+    def quote(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    return (
+        "plate,state,label,expires_at\n"
+        + ",".join(quote(v) for v in (plate, state, label, expires_at))
+        + "\n"
+    )
+
+
+def remove_safelist_entry(
+    session: Session,
+    site: str | int,
+    plate: str,
+    *,
+    state: str | None = None,
+    actor: str,
+) -> int:
+    """Remove a resident plate (every state, unless one is given); returns how many."""
+    owner = get_site(session, site)
+    statement = delete(SafelistEntry).where(
+        SafelistEntry.site_id == owner.id, SafelistEntry.plate == _plate_key(plate)
+    )
+    if state:
+        statement = statement.where(SafelistEntry.state == state.strip().upper())
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    removed = int(getattr(result, "rowcount", 0) or 0)
+    if removed:
+        _touch(owner)
+        session.flush()
+        record_audit(
+            session,
+            actor=actor,
+            action="safelist.remove",
+            subject=f"site:{owner.id}",
+            detail={"site": owner.name, "entries": removed},
+        )
+    return removed
+
+
+def _plate_key(plate: str) -> str:
+    return "".join(ch for ch in plate.upper() if ch.isalnum())
+
+
+def import_safelist(
+    session: Session,
+    source: Source,
+    *,
+    site: str | int,
+    added_by: str,
+    replace: bool = False,
+    skip_invalid: bool = False,
+) -> SafelistImportReport:
+    """Load a safe-list CSV (plate, state, label, expires_at) for a site."""
+    owner = get_site(session, site)
+    parsed = parse_safelist_csv(source)
+    if parsed.errors and not skip_invalid:
+        msg = (
+            f"{len(parsed.errors)} of {parsed.total} rows are invalid; nothing was imported "
+            "(fix them, or pass --skip-invalid to import the rest)"
+        )
+        raise ImportRejectedError(msg, parsed.errors)
+    removed = 0
+    if replace:
+        result = session.execute(
+            delete(SafelistEntry)
+            .where(SafelistEntry.site_id == owner.id)
+            .execution_options(synchronize_session=False)
+        )
+        removed = int(getattr(result, "rowcount", 0) or 0)
+    added = sum(_upsert(session, owner, row, added_by) for row in parsed.rows)
+    _touch(owner)
+    session.flush()
+    record_audit(
+        session,
+        actor=added_by,
+        action="safelist.import",
+        subject=f"site:{owner.id}",
+        detail={
+            "site": owner.name,
+            "added": added,
+            "replace": replace,
+            "updated": len(parsed.rows) - added,
+            "removed": removed,
+        },
+    )
+    return SafelistImportReport(
+        owner.name,
+        parsed.total,
+        added,
+        len(parsed.rows) - added,
+        removed,
+        len(parsed.errors),
+        parsed.errors,
+    )
+
+
+def safelist_entries(session: Session, site: str | int) -> list[SafelistEntry]:
+    owner = get_site(session, site)
+    return list(
+        session.scalars(
+            select(SafelistEntry)
+            .where(SafelistEntry.site_id == owner.id)
+            .order_by(SafelistEntry.plate)
+        )
+    )
+
+
+def export_safelist(session: Session, site: str | int, out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SAFELIST_FIELDS)
+    entries = safelist_entries(session, site)
+    for e in entries:
+        writer.writerow(
+            [
+                e.plate,
+                e.state or "",
+                e.label,
+                e.expires_at.isoformat() if isinstance(e.expires_at, datetime) else "",
+            ]
+        )
+    return len(entries)

@@ -1,0 +1,288 @@
+"""The retention audit: checks that the promise was kept, from the database and the disk.
+
+Run it under the purge lock (`run_audit` does): in the middle of a batch, marked reads and their
+not-yet-deleted files are expected, and would otherwise read as violations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from retention.files import scan_images
+from retention.holds import held_clause
+from retention.lock import purge_lock
+from retention.policy import describe_period, due_clause, load_policy
+from retention.receipts import verify_receipts
+from retention.settings import RetentionSettings
+from store.base import utcnow
+from store.db import make_session_factory
+from store.tables import PlateReadRow, RetentionPurgedRead, RetentionReceipt, RetentionRun
+
+_LOOKUP_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    checked_at: datetime
+    reads_checked: int
+    files_checked: int
+    receipts_checked: int
+    violations: tuple[Violation, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def _overdue(
+    session: Session, settings: RetentionSettings, now: datetime, limit: int
+) -> list[Violation]:
+    """Reads still holding images or plate text past policy (plus grace) and not on hold."""
+    as_of = now - timedelta(minutes=settings.audit_grace_minutes)
+    policy = load_policy(session, settings, as_of)
+    read = PlateReadRow
+    query = (
+        select(read.read_id, read.site_id, read.captured_at, read.resident)
+        .where(read.images_purged_at.is_(None), due_clause(policy), ~held_clause(as_of))
+        .order_by(read.captured_at)
+        .limit(limit)
+    )
+    found = []
+    for read_id, site_id, captured_at, resident in session.execute(query):
+        terms = policy.terms_for(site_id)
+        keep = terms.resident_keep if resident else terms.image_keep
+        found.append(
+            Violation(
+                "overdue",
+                f"read:{read_id}",
+                f"captured {captured_at.isoformat()}, kept {describe_period(keep)} by "
+                f"{'resident' if resident else 'site'} policy, not on hold, still not purged",
+            )
+        )
+    return found
+
+
+def _expected_files(session: Session) -> dict[str, str]:
+    read = PlateReadRow
+    query = select(read.read_id, read.crop_path, read.frame_path).where(
+        read.images_purged_at.is_(None),
+        or_(read.crop_path.is_not(None), read.frame_path.is_not(None)),
+    )
+    expected: dict[str, str] = {}
+    for read_id, crop, frame in session.execute(query):
+        for rel in (crop, frame):
+            if rel:
+                expected[rel] = read_id
+    return expected
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _LOOKUP_CHUNK):
+        yield items[start : start + _LOOKUP_CHUNK]
+
+
+def _explain_strays(
+    session: Session, strays: dict[str, str | None], fresh: set[str], limit: int
+) -> list[Violation]:
+    """Say why each file on disk is not one a live read points at."""
+    ids = sorted({r for r in strays.values() if r is not None})
+    purged: dict[str, datetime | None] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(PlateReadRow.read_id, PlateReadRow.images_purged_at).where(
+                PlateReadRow.read_id.in_(chunk)
+            )
+        )
+        purged.update((read_id, at) for read_id, at in rows)
+    found = []
+    for rel, read_id in sorted(strays.items()):
+        if read_id is None:
+            found.append(
+                Violation(
+                    "unexpected_file",
+                    rel,
+                    "not named <read_id>_crop.jpg or "
+                    "<read_id>_frame.jpg; move it out of the image root",
+                )
+            )
+        elif read_id not in purged:
+            if rel in fresh:
+                continue  # the edge writes images before their read reaches the database
+            found.append(Violation("orphan_file", rel, f"no read {read_id} in the database"))
+        elif purged[read_id] is not None:
+            found.append(
+                Violation(
+                    "file_after_purge",
+                    rel,
+                    f"read {read_id} was purged at "
+                    f"{purged[read_id]} but this file is still on disk",
+                )
+            )
+        else:
+            found.append(
+                Violation(
+                    "orphan_file",
+                    rel,
+                    f"read {read_id} does not point at this file (it stores another path)",
+                )
+            )
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _files(
+    session: Session, image_root: Path, now: datetime, grace: timedelta, limit: int
+) -> tuple[int, list[Violation]]:
+    expected = _expected_files(session)
+    strays: dict[str, str | None] = {}
+    fresh: set[str] = set()
+    fresh_after = (now - grace).timestamp()
+    seen = 0
+    for image in scan_images(image_root):
+        seen += 1
+        if expected.pop(image.rel_path, None) is None:
+            strays[image.rel_path] = image.read_id
+            if image.mtime > fresh_after:
+                fresh.add(image.rel_path)
+    found = _explain_strays(session, strays, fresh, limit)
+    for rel, read_id in sorted(expected.items())[: max(0, limit - len(found))]:
+        found.append(
+            Violation(
+                "missing_file",
+                f"read:{read_id}",
+                f"points at {rel}, which is not on disk under {image_root}",
+            )
+        )
+    return seen, found
+
+
+def _bookkeeping(session: Session, limit: int) -> list[Violation]:
+    """Interrupted runs, undeleted journalled files, and purges no receipt covers."""
+    found = [
+        Violation(
+            "interrupted_run",
+            f"run:{run_id}",
+            f"started {started.isoformat()} by {owner} and never finished; run "
+            "`platewatch retention purge` to finish it",
+        )
+        for run_id, started, owner in session.execute(
+            select(RetentionRun.id, RetentionRun.started_at, RetentionRun.owner).where(
+                RetentionRun.finished_at.is_(None)
+            )
+        )
+    ]
+    item, read = RetentionPurgedRead, PlateReadRow
+    for read_id, state in session.execute(
+        select(item.read_id, item.state).where(item.state != "done").limit(limit)
+    ):
+        found.append(
+            Violation(
+                "pending_deletion",
+                f"read:{read_id}",
+                f"marked purged but its files are {state}; run `platewatch retention purge` again",
+            )
+        )
+    unjournalled = ~exists().where(item.read_id == read.read_id)
+    for (read_id,) in session.execute(
+        select(read.read_id).where(read.images_purged_at.is_not(None), unjournalled).limit(limit)
+    ):
+        found.append(
+            Violation(
+                "unreceipted_purge",
+                f"read:{read_id}",
+                "marked purged outside the retention job: no receipt covers it",
+            )
+        )
+    for (read_id,) in session.execute(
+        select(read.read_id)
+        .where(
+            read.images_purged_at.is_not(None),
+            or_(read.crop_path.is_not(None), read.frame_path.is_not(None)),
+        )
+        .limit(limit)
+    ):
+        found.append(
+            Violation(
+                "purged_read_with_path",
+                f"read:{read_id}",
+                "marked purged but still stores an image path",
+            )
+        )
+    return found
+
+
+def _plate_text_kept(session: Session, settings: RetentionSettings, limit: int) -> list[Violation]:
+    if settings.keep_plate_text_without_hit:
+        return []
+    read = PlateReadRow
+    rows = session.execute(
+        select(read.read_id)
+        .where(
+            and_(
+                read.images_purged_at.is_not(None), read.has_hit.is_(False), read.plate.is_not(None)
+            )
+        )
+        .limit(limit)
+    )
+    return [
+        Violation(
+            "plate_text_kept",
+            f"read:{read_id}",
+            "purged read without a hit still has its plate text",
+        )
+        for (read_id,) in rows
+    ]
+
+
+def audit_retention(
+    session: Session,
+    settings: RetentionSettings,
+    image_root: Path,
+    *,
+    now: datetime | None = None,
+    limit: int = 1000,
+) -> AuditReport:
+    """Every check; `limit` caps how many violations of each kind are listed."""
+    now = now or utcnow()
+    grace = timedelta(minutes=settings.audit_grace_minutes)
+    violations: list[Violation] = []
+    violations += _overdue(session, settings, now, limit)
+    files_seen, file_problems = _files(session, image_root, now, grace, limit)
+    violations += file_problems
+    violations += _bookkeeping(session, limit)
+    violations += _plate_text_kept(session, settings, limit)
+    violations += [
+        Violation("receipt", f"receipt:{p.receipt_id}", p.problem) for p in verify_receipts(session)
+    ]
+    reads = session.scalar(select(func.count()).select_from(PlateReadRow)) or 0
+    receipts = session.scalar(select(func.count()).select_from(RetentionReceipt)) or 0
+    return AuditReport(now, reads, files_seen, receipts, tuple(violations))
+
+
+def run_audit(
+    engine: Engine, settings: RetentionSettings, image_root: Path, *, now: datetime | None = None
+) -> AuditReport:
+    """Audit under the purge lock; raises PurgeAlreadyRunningError if a purge keeps it."""
+    with purge_lock(engine, wait_s=settings.lock_wait_s), make_session_factory(engine)() as s:
+        return audit_retention(s, settings, image_root, now=now)
+
+
+def kinds(violations: Iterable[Violation]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for violation in violations:
+        counts[violation.kind] = counts.get(violation.kind, 0) + 1
+    return counts

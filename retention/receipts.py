@@ -1,0 +1,248 @@
+"""Purge receipts: what each run purged, chained by hash, and their verification.
+
+A receipt's `ids_digest` is the SHA-256 of the purged read ids sorted bytewise, one per line
+with a trailing newline, so anyone can recompute it with `LC_ALL=C sort | sha256sum`. Each
+receipt is also announced in the audit log, whose own chain makes truncating receipts visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.audit import record_audit
+from store.tables import AuditEvent, RetentionPurgedRead, RetentionReceipt, RetentionRun
+
+GENESIS = "0" * 64
+PURGE_ACTION = "retention.purge"
+
+
+@dataclass(frozen=True)
+class SiteCount:
+    site_id: int | None
+    reads: int
+    files: int
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    id: int
+    run_id: int
+    issued_at: datetime
+    run_started_at: datetime
+    policy: dict[str, Any]
+    counts_by_site: tuple[SiteCount, ...]
+    read_count: int
+    file_count: int
+    range_start: datetime | None
+    range_end: datetime | None
+    ids_digest: str
+    note: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ReceiptProblem:
+    receipt_id: int | None
+    problem: str
+
+
+def ids_digest(read_ids: list[str]) -> str:
+    digest = hashlib.sha256()
+    for read_id in sorted(read_ids, key=lambda r: r.encode()):
+        digest.update(read_id.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def receipt_hash(receipt: RetentionReceipt) -> str:
+    body = json.dumps(
+        {
+            "run_id": receipt.run_id,
+            "issued_at": _iso(receipt.issued_at),
+            "run_started_at": _iso(receipt.run_started_at),
+            "policy": receipt.policy,
+            "counts_by_site": receipt.counts_by_site,
+            "read_count": receipt.read_count,
+            "file_count": receipt.file_count,
+            "range_start": _iso(receipt.range_start),
+            "range_end": _iso(receipt.range_end),
+            "ids_digest": receipt.ids_digest,
+            "note": receipt.note,
+            "prev_hash": receipt.prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _run_ids(session: Session, run_id: int) -> list[str]:
+    query = select(RetentionPurgedRead.read_id).where(RetentionPurgedRead.run_id == run_id)
+    return list(session.scalars(query))
+
+
+def issue_receipt(
+    session: Session, run: RetentionRun, *, note: str, now: datetime
+) -> RetentionReceipt:
+    """Close a run with its receipt and audit event, in the caller's transaction."""
+    item = RetentionPurgedRead
+    per_site = session.execute(
+        select(
+            item.site_id,
+            func.count(),
+            func.coalesce(func.sum(item.files), 0),
+            func.min(item.captured_at),
+            func.max(item.captured_at),
+        )
+        .where(item.run_id == run.id)
+        .group_by(item.site_id)
+    ).all()
+    counts = {
+        ("none" if site is None else str(site)): {"reads": int(n), "files": int(files)}
+        for site, n, files, _, _ in per_site
+    }
+    starts = [row[3] for row in per_site]
+    ends = [row[4] for row in per_site]
+    prev = session.scalar(
+        select(RetentionReceipt.hash).order_by(RetentionReceipt.id.desc()).limit(1)
+    )
+    issued_at = now.replace(microsecond=0)
+    receipt = RetentionReceipt(
+        run_id=run.id,
+        issued_at=issued_at,
+        run_started_at=run.started_at,
+        policy=run.policy,
+        counts_by_site=counts,
+        read_count=sum(c["reads"] for c in counts.values()),
+        file_count=sum(c["files"] for c in counts.values()),
+        range_start=min(starts) if starts else None,
+        range_end=max(ends) if ends else None,
+        ids_digest=ids_digest(_run_ids(session, run.id)),
+        note=note,
+        prev_hash=prev or GENESIS,
+    )
+    receipt.hash = receipt_hash(receipt)
+    run.finished_at = issued_at
+    session.add(receipt)
+    session.flush()
+    record_audit(
+        session,
+        actor="retention",
+        action=PURGE_ACTION,
+        subject=f"receipt:{receipt.id}",
+        purpose="scheduled purge of images past their retention policy",
+        detail={
+            "receipt_hash": receipt.hash,
+            "reads": receipt.read_count,
+            "files": receipt.file_count,
+        },
+    )
+    return receipt
+
+
+def _view(receipt: RetentionReceipt) -> ReceiptView:
+    counts = tuple(
+        SiteCount(None if key == "none" else int(key), int(value["reads"]), int(value["files"]))
+        for key, value in sorted(receipt.counts_by_site.items())
+    )
+    return ReceiptView(
+        id=receipt.id,
+        run_id=receipt.run_id,
+        issued_at=receipt.issued_at,
+        run_started_at=receipt.run_started_at,
+        policy=receipt.policy,
+        counts_by_site=counts,
+        read_count=receipt.read_count,
+        file_count=receipt.file_count,
+        range_start=receipt.range_start,
+        range_end=receipt.range_end,
+        ids_digest=receipt.ids_digest,
+        note=receipt.note,
+        prev_hash=receipt.prev_hash,
+        hash=receipt.hash,
+    )
+
+
+def list_receipts(
+    session: Session, *, limit: int = 50, before_id: int | None = None
+) -> list[ReceiptView]:
+    """Receipts newest first; page with `before_id` (the last id of the previous page)."""
+    query = select(RetentionReceipt).order_by(RetentionReceipt.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(RetentionReceipt.id < before_id)
+    return [_view(r) for r in session.scalars(query)]
+
+
+def get_receipt(session: Session, receipt_id: int) -> ReceiptView | None:
+    receipt = session.get(RetentionReceipt, receipt_id)
+    return _view(receipt) if receipt is not None else None
+
+
+def receipt_read_ids(session: Session, receipt_id: int) -> list[str]:
+    """The read ids a receipt covers, sorted as its digest hashes them."""
+    run_id = session.scalar(
+        select(RetentionReceipt.run_id).where(RetentionReceipt.id == receipt_id)
+    )
+    if run_id is None:
+        return []
+    return sorted(_run_ids(session, run_id), key=lambda r: r.encode())
+
+
+def verify_receipts(session: Session) -> list[ReceiptProblem]:
+    """Check the chain, each receipt's hash and digest, and the audit log's announcements."""
+    problems: list[ReceiptProblem] = []
+    expected_prev = GENESIS
+    hashes: dict[int, str] = {}
+    for receipt in session.scalars(select(RetentionReceipt).order_by(RetentionReceipt.id)):
+        if receipt.prev_hash != expected_prev:
+            problems.append(
+                ReceiptProblem(
+                    receipt.id,
+                    "previous-receipt hash does not match: a receipt was removed or reordered",
+                )
+            )
+        if receipt_hash(receipt) != receipt.hash:
+            problems.append(
+                ReceiptProblem(
+                    receipt.id, "content does not match its hash: the receipt was edited"
+                )
+            )
+        ids = _run_ids(session, receipt.run_id)
+        if ids_digest(ids) != receipt.ids_digest or len(ids) != receipt.read_count:
+            problems.append(
+                ReceiptProblem(
+                    receipt.id,
+                    f"its {len(ids)} journalled read ids do not match the digest of "
+                    f"{receipt.read_count} purged reads: the purge journal was altered",
+                )
+            )
+        hashes[receipt.id] = receipt.hash
+        expected_prev = receipt.hash
+    announced = session.execute(
+        select(AuditEvent.id, AuditEvent.subject, AuditEvent.detail).where(
+            AuditEvent.action == PURGE_ACTION
+        )
+    )
+    for event_id, subject, detail in announced:
+        receipt_id = int(subject.removeprefix("receipt:"))
+        if hashes.get(receipt_id) != detail.get("receipt_hash"):
+            problems.append(
+                ReceiptProblem(
+                    receipt_id,
+                    f"audit event {event_id} announced this receipt but it is missing "
+                    "or differs: receipts were deleted or rewritten",
+                )
+            )
+    return problems

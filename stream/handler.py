@@ -1,0 +1,51 @@
+"""What the matcher does with each read, behind a small interface.
+
+The stream needs three things from the matching stage: a per-batch preparation (so a changed
+hotlist or safe list is picked up without a restart), an idempotent per-read step in the
+caller's transaction, and which of its errors mean "this read can never be processed".
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from alpr.read import PlateRead
+from hotlist.errors import HotlistError
+from hotlist.ingest import IndexCache, ingest_read
+from hotlist.matcher import Matcher
+from hotlist.settings import MatchSettings
+
+
+class ReadHandler(Protocol):
+    #: Errors from `handle` that say the read itself is unusable: it goes to the dead letters.
+    unprocessable: tuple[type[Exception], ...]
+
+    def prepare(self, session: Session) -> None:
+        """Called once per batch, inside the batch's transaction, before any `handle`."""
+
+    def handle(self, session: Session, read: PlateRead) -> bool:
+        """Store and match one read without committing; False if it was already stored."""
+
+
+class HotlistHandler:
+    """The real matcher: hotlist and safe-list matching, alerts and their outbox rows."""
+
+    unprocessable: tuple[type[Exception], ...] = (HotlistError,)
+
+    def __init__(self, settings: MatchSettings) -> None:
+        self.settings = settings
+        self._cache = IndexCache(settings=settings)
+        self._matcher: Matcher | None = None
+
+    def prepare(self, session: Session) -> None:
+        # One small version query (at most every index_check_interval_s); the index is
+        # rebuilt or re-opened only when a list or a safe list changed.
+        self._matcher = self._cache.current(session)
+
+    def handle(self, session: Session, read: PlateRead) -> bool:
+        if self._matcher is None:
+            self.prepare(session)
+        assert self._matcher is not None
+        return ingest_read(session, read, self._matcher, self.settings).stored

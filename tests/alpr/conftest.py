@@ -1,0 +1,94 @@
+"""Fixtures of the edge reader's tests: the real offline model pack, fetched once per session.
+
+The pack goes to the same cache `make` uses (PLATEWATCH_MODELS__CACHE_DIR, else
+~/.cache/platewatch/models), outside the repository; only a missing file is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from alpr.models import Models, load_models
+from alpr.packs import PackFiles, fetch_offline
+from alpr.recognize import PlateReader
+from alpr.settings import ModelSettings, default_model_cache
+from platewatch.settings import Settings, load_settings
+
+CAR_PLATE_BOX = (388, 262, 591, 354)  # samples/car.jpg: a Quebec plate, FMA6383
+CAR_PLATE = "FMA6383"
+CLIP_PLATE = "LS15EBC"  # samples/license_plate.mp4: one car, a UK plate
+
+
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    env = os.environ.get("PLATEWATCH_MODELS__CACHE_DIR")
+    return Path(env) if env else default_model_cache()
+
+
+@pytest.fixture(scope="session")
+def offline_pack(model_cache: Path) -> PackFiles:
+    return fetch_offline(model_cache)
+
+
+@pytest.fixture(scope="session")
+def models(model_cache: Path, offline_pack: PackFiles) -> Models:
+    del offline_pack
+    return load_models(ModelSettings(cache_dir=model_cache), "offline")
+
+
+@pytest.fixture(scope="session")
+def reader(models: Models) -> PlateReader:
+    return PlateReader(models, None)
+
+
+@pytest.fixture
+def settings(model_cache: Path, offline_pack: PackFiles, tmp_path: Path) -> Settings:
+    del offline_pack
+    return load_settings(
+        None,
+        data_dir=tmp_path,
+        models={"cache_dir": model_cache, "pack": "offline"},
+        edge={"image_root": tmp_path / "images"},
+    )
+
+
+@pytest.fixture(scope="session")
+def samples(shared_data: Path) -> Path:
+    return shared_data / "samples"
+
+
+@pytest.fixture(scope="session")
+def car_image(samples: Path) -> np.ndarray:
+    image = cv2.imread(str(samples / "car.jpg"))
+    assert image is not None
+    return image
+
+
+@pytest.fixture(scope="session")
+def openalpr_dev(shared_data: Path) -> Path:
+    return shared_data / "openalpr-dev"
+
+
+def write_mjpeg_avi(path: Path, frames: int, fps: int = 15) -> Path:
+    """A small MJPEG AVI with a counter drawn in each frame (AVI decodes up to a truncation)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (320, 240))
+    for i in range(frames):
+        frame = np.full((240, 320, 3), (i * 4) % 255, np.uint8)
+        cv2.putText(frame, str(i), (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 3)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture
+def make_avi(tmp_path: Path) -> Callable[..., Path]:
+    def make(name: str = "clip.avi", frames: int = 30, fps: int = 15) -> Path:
+        return write_mjpeg_avi(tmp_path / name, frames, fps)
+
+    return make

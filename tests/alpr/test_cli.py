@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from alpr.packs import PackFiles
+from platewatch.cli import app
+
+from .conftest import CAR_PLATE
+
+
+@pytest.fixture
+def run(model_cache: Path, offline_pack: PackFiles, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    del offline_pack
+    monkeypatch.setenv("PLATEWATCH_MODELS__CACHE_DIR", str(model_cache))
+    runner = CliRunner()
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, list(args))
+
+    return invoke
+
+
+def test_read_json_has_the_scripted_fields(run, samples: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("read", str(samples / "car.jpg"), "--models", "offline", "--json")
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stdout.strip().splitlines()
+    read = json.loads(line)
+    assert read["plate"] == CAR_PLATE
+    assert read["source"] == str(samples / "car.jpg")
+    assert read["box"] == [pytest.approx(v, abs=15) for v in (388, 262, 591, 354)]
+    assert 0.9 < read["confidence"] <= 1
+    assert "region" in read and len(read["char_choices"]) == len(CAR_PLATE)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: d / "missing.jpg", "no such file or folder"),
+        (lambda d: _write(d / "broken.jpg", b"GIF89a nonsense"),
+         "not a decodable image (corrupt or unsupported format)"),
+        (lambda d: _mkdir(d / "empty"), "folder has no images"),
+        (lambda d: _write(d / "cut.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000),
+         "cannot open as video (corrupt, truncated or not a video)"),
+    ],
+    ids=["missing", "unreadable-image", "empty-folder", "truncated-video"],
+)
+def test_bad_input_is_one_line_and_others_still_read(  # type: ignore[no-untyped-def]
+    run, samples: Path, tmp_path: Path, make, reason: str
+) -> None:
+    bad = make(tmp_path)
+    result = run("read", str(bad), str(samples / "car.jpg"), "--models", "offline")
+    assert result.exit_code == 0
+    assert result.stderr.strip().splitlines() == [f"{bad}: {reason}"] or (
+        result.stderr.strip().splitlines()[0].startswith(f"{bad}: {reason}")
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert CAR_PLATE in result.stdout
+    alone = run("read", str(bad), "--models", "offline")
+    assert alone.exit_code == 1 and alone.stdout == ""
+
+
+def test_eval_json_figures(run, openalpr_dev: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = (openalpr_dev / "labels.csv").read_text().splitlines()
+    header = rows[0]
+    picked = [r for r in rows[1:] if r.startswith("br/")][:2] + ["missing/none.jpg,AB1234,,,,,eu"]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join([header, *picked]) + "\n")
+    result = run("eval", "--labels", str(labels), "--images", str(openalpr_dev),
+                 "--models", "offline", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["images"] == 2 and summary["plates"] == 3
+    assert {"detection_recall", "exact", "within_one_edit", "ms_per_image"} <= set(summary)
+    assert summary["regions"]["br"]["plates"] == 2
+    assert summary["regions"]["eu"]["exact"] == 0.0
+    assert "none.jpg: no such file" in result.stderr
+    table = run("eval", "--labels", str(labels), "--images", str(openalpr_dev),
+                "--models", "offline", "--limit", "1")
+    assert table.exit_code == 0 and "within one edit" in table.stdout
+
+
+def test_eval_rejects_bad_labels(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,plate\n")
+    result = run("eval", "--labels", str(labels), "--images", str(tmp_path))
+    assert result.exit_code == 2
+    assert "labels.csv:1: missing column(s)" in result.stderr
+
+
+def test_models_list_and_verify(run) -> None:  # type: ignore[no-untyped-def]
+    listed = run("models", "list")
+    assert listed.exit_code == 0 and "platedet.onnx" in listed.stdout
+    verified = run("models", "verify")
+    assert verified.exit_code == 0 and "ok (sha256)" in verified.stdout
+
+
+def test_no_models_is_a_clear_error(tmp_path: Path, samples: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLATEWATCH_MODELS__CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr("alpr.packs.hub_files", lambda: None)
+    result = CliRunner().invoke(app, ["read", str(samples / "car.jpg")])
+    assert result.exit_code == 2
+    assert "platewatch models fetch" in result.stderr
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def test_hand_copied_models_directory(run, offline_pack: PackFiles, samples: Path,  # type: ignore[no-untyped-def]
+                                      tmp_path: Path) -> None:
+    for file in (offline_pack.detector, offline_pack.recognizer):
+        shutil.copy(file, tmp_path)
+    result = run("read", str(samples / "car.jpg"), "--models", str(tmp_path))
+    assert result.exit_code == 0 and CAR_PLATE in result.stdout

@@ -1,0 +1,180 @@
+"""The live feed over a real server: new alerts and changes arrive, in scope only, and a
+stream ends when its session does."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from console.app import create_app
+from store.base import utcnow
+from store.tables import LoginSession
+from tests.console.conftest import LiveServer, World, session_headers, settings_for
+
+WAIT_S = 15  # generous: a failure here means never, not slow
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    id: str | None
+    data: dict[str, Any]
+
+
+class Stream:
+    """Reads one event stream in a thread, so a test can wait for the next event."""
+
+    def __init__(self, base: str, headers: dict[str, str], path: str = "/api/alerts/stream"):
+        self.events: queue.Queue[Event | None] = queue.Queue()
+        self._client = httpx.Client(base_url=base, headers=headers, timeout=None)
+        self._path = path
+        self.status: int | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(WAIT_S), "the stream did not open"
+
+    def _run(self) -> None:
+        try:
+            with self._client.stream("GET", self._path) as response:
+                self.status = response.status_code
+                self._ready.set()
+                name, event_id, data = "message", None, ""
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        name = line[6:].strip()
+                    elif line.startswith("id:"):
+                        event_id = line[3:].strip()
+                    elif line.startswith("data:"):
+                        data += line[5:].strip()
+                    elif not line and data:
+                        self.events.put(Event(name, event_id, json.loads(data)))
+                        name, event_id, data = "message", None, ""
+        except httpx.HTTPError:
+            pass
+        finally:
+            self._ready.set()
+            self.events.put(None)
+
+    def next(self) -> Event | None:
+        return self.events.get(timeout=WAIT_S)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@pytest.fixture(scope="module")
+def live(world: World) -> Iterator[LiveServer]:
+    settings = settings_for(world.url, world.image_root, feed_heartbeat_s=0.5)
+    with LiveServer(create_app(settings, webhooks=False)) as server:
+        yield server
+
+
+def test_new_alerts_reach_only_the_agency_that_may_see_them(world: World, live: LiveServer) -> None:
+    metro = Stream(live.url, session_headers(world, "officer_a"))
+    county = Stream(live.url, session_headers(world, "officer_b"))
+    try:
+        oak_alert = world.new_alert("cam-oak-1")
+        event = metro.next()
+        assert event is not None and event.name == "alert" and event.id == str(oak_alert)
+        assert event.data["alert"]["id"] == oak_alert
+        assert event.data["alert"]["camera"]["name"] == "Oak gate north"
+        pine_alert = world.new_alert("cam-pine-1")
+        # Events come in id order: County's first event being Pine's proves Oak's never came.
+        first = county.next()
+        assert first is not None and first.data["alert"]["id"] == pine_alert
+    finally:
+        metro.close()
+        county.close()
+
+
+def test_a_disposition_updates_the_open_feeds(world: World, live: LiveServer) -> None:
+    alert_id = world.new_alert()
+    headers = session_headers(world, "officer_a")
+    stream = Stream(
+        live.url, session_headers(world, "officer_a"), f"/api/alerts/stream?after={alert_id - 1}"
+    )
+    try:
+        replayed = stream.next()
+        assert replayed is not None and replayed.data["alert"]["id"] == alert_id
+        response = httpx.post(
+            f"{live.url}/api/alerts/{alert_id}/disposition",
+            headers=headers,
+            json={"choice": "correct_read", "note": "dispatch confirmed"},
+        )
+        assert response.status_code == 200
+        update_event = stream.next()
+        while update_event is not None and update_event.name != "update":
+            update_event = stream.next()
+        assert update_event is not None
+        assert update_event.data["alert"]["status"] == "confirmed"
+        assert update_event.data["alert"]["status_note"] == "dispatch confirmed"
+    finally:
+        stream.close()
+
+
+def test_last_event_id_replays_what_a_dropped_connection_missed(
+    world: World, live: LiveServer
+) -> None:
+    first = world.new_alert()
+    second = world.new_alert()
+    headers = {**session_headers(world, "officer_a"), "Last-Event-ID": str(first)}
+    stream = Stream(live.url, headers)
+    try:
+        event = stream.next()
+        assert event is not None and event.data["alert"]["id"] == second
+    finally:
+        stream.close()
+
+
+def test_the_stream_ends_when_the_session_expires(world: World, live: LiveServer) -> None:
+    headers = session_headers(world, "officer_a")
+    stream = Stream(live.url, headers)
+    try:
+        with world.session() as s:
+            s.execute(
+                update(LoginSession)
+                .where(LoginSession.csrf_token == headers["X-CSRF-Token"])
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+            s.commit()
+        event = stream.next()
+        while event is not None and event.name != "signed_out":
+            event = stream.next()
+        assert event is not None and event.name == "signed_out"
+        assert stream.next() is None  # and the server closed it
+    finally:
+        stream.close()
+
+
+def test_other_roles_cannot_open_the_stream(world: World, live: LiveServer) -> None:
+    response = httpx.get(
+        f"{live.url}/api/alerts/stream", headers=session_headers(world, "hoa_oak"), timeout=WAIT_S
+    )
+    assert response.status_code == 403
+
+
+def test_open_streams_do_not_hold_database_connections(world: World, live: LiveServer) -> None:
+    """More streams than the connection pool has connections, and the server still answers."""
+    streams = [Stream(live.url, session_headers(world, "officer_a")) for _ in range(20)]
+    try:
+        response = httpx.get(
+            f"{live.url}/api/me", headers=session_headers(world, "officer_b"), timeout=WAIT_S
+        )
+        assert response.status_code == 200
+        alert_id = world.new_alert()
+        for stream in streams:
+            event = stream.next()
+            assert event is not None and event.data["alert"]["id"] == alert_id
+    finally:
+        for stream in streams:
+            stream.close()

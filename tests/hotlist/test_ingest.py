@@ -1,0 +1,258 @@
+"""Ingesting reads on both databases: stored once, residents, alerts, cooldown, outbox."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotlist.alerts import INSTRUCTION, alert_view
+from hotlist.index_cache import IndexCache
+from hotlist.ingest import HotlistError, ReadOutcome, UnknownCamera, ingest_read
+from hotlist.lists import create_hotlist, import_hotlist, remove_entries
+from hotlist.safelists import add_safelist_entry
+from hotlist.settings import MatchSettings
+from store.tables import Alert, AlertOutbox, AlertSighting, PlateReadRow
+from tests.hotlist.conftest import World, make_read
+
+FEED = (
+    "plate,state,reason,make,model,color,record_number,entered_at\n"
+    "ABC1234,CA,stolen_vehicle,Honda,Civic,Blue,N-77,2024-05-01\n"
+)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _ingest(
+    session: Session, cache: IndexCache, settings: MatchSettings, plate: str, **kw: object
+) -> ReadOutcome:
+    outcome = ingest_read(
+        session,
+        make_read(plate, confidence=0.99, **kw),  # type: ignore[arg-type]
+        cache.current(session),
+        settings,
+    )
+    session.commit()
+    return outcome
+
+
+def _count(session: Session, table: type[object]) -> int:
+    return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_a_hit_raises_an_alert_with_the_record_and_its_outbox_row(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC", list_source="ncic")
+    session.commit()
+    cache = cache_factory()
+    outcome = _ingest(session, cache, fresh_settings, "ABC1234", at=T0, crop_path="c/1.jpg")
+    assert outcome.stored and outcome.decision == "alert" and not outcome.resident
+    (alert_id,) = outcome.alert_ids
+    view = alert_view(session, alert_id)
+    assert view.instruction == INSTRUCTION == "Confirm with dispatch before acting."
+    assert (view.plate_read, view.match_kind, view.decision, view.status) == (
+        "ABC1234",
+        "exact",
+        "alert",
+        "new",
+    )
+    record = view.record
+    assert (
+        record.plate,
+        record.state,
+        record.list_name,
+        record.reason,
+        record.make,
+        record.model,
+        record.color,
+        record.record_number,
+    ) == ("ABC1234", "CA", "NCIC", "stolen_vehicle", "Honda", "Civic", "Blue", "N-77")
+    assert record.record_age_s is not None and record.record_age_s > 0
+    assert record.list_refresh_age_s is not None
+    assert (view.camera.id, view.camera.name, view.camera.location) == (
+        "gate-1",
+        "Main gate",
+        "Oak Ridge Dr",
+    )
+    assert view.crop_path == "c/1.jpg" and view.captured_at == T0
+    (outbox,) = session.scalars(select(AlertOutbox)).all()
+    assert outbox.kind == "raised" and json.loads(outbox.payload)["id"] == alert_id
+    read = session.get(PlateReadRow, outcome.read_id)
+    assert read is not None and read.has_hit and read.site_id == world.site_id
+
+
+def test_a_redelivered_read_creates_nothing_twice(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC")
+    session.commit()
+    cache = cache_factory()
+    first = _ingest(session, cache, fresh_settings, "ABC1234", read_id="r-1", at=T0)
+    again = _ingest(session, cache, fresh_settings, "ABC1234", read_id="r-1", at=T0)
+    assert first.stored and first.alert_ids
+    assert not again.stored and again.alert_ids == () and again.decision == "alert"
+    assert (
+        _count(session, PlateReadRow),
+        _count(session, Alert),
+        _count(session, AlertOutbox),
+        _count(session, AlertSighting),
+    ) == (1, 1, 1, 0)
+
+
+def test_repeats_within_the_cooldown_become_sightings(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC")
+    session.commit()
+    cache = cache_factory()
+    first = _ingest(session, cache, fresh_settings, "ABC1234", at=T0)
+    second = _ingest(
+        session,
+        cache,
+        fresh_settings,
+        "ABC1234",
+        at=T0 + timedelta(minutes=4),
+        camera=world.other_camera,
+    )
+    assert second.alert_ids == first.alert_ids
+    alert = session.get(Alert, first.alert_ids[0])
+    assert alert is not None and alert.sightings == 2
+    assert alert.last_seen_at == T0 + timedelta(minutes=4)
+    view = alert_view(session, alert.id)
+    assert [s.camera_id for s in view.recent_sightings] == [world.other_camera]
+    kinds = session.scalars(select(AlertOutbox.kind).order_by(AlertOutbox.id)).all()
+    assert kinds == ["raised", "sighting"]
+    later = _ingest(session, cache, fresh_settings, "ABC1234", at=T0 + timedelta(minutes=15))
+    assert later.alert_ids and later.alert_ids != first.alert_ids
+    assert _count(session, Alert) == 2
+
+
+def test_safe_listed_resident_is_silent_on_the_site_list_but_a_hotlist_hit_alerts(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    create_hotlist(session, "HOA watch", source="site", owner_site=world.site_id)
+    import_hotlist(session, "plate\nRES1234\nRES9999\n", list_name="HOA watch")
+    add_safelist_entry(session, world.site_id, "RES1234", label="Unit 4", added_by="admin")
+    session.commit()
+    cache = cache_factory()
+    resident = _ingest(session, cache, fresh_settings, "RES1234")
+    assert resident.resident and resident.decision == "resident" and resident.alert_ids == ()
+    row = session.get(PlateReadRow, resident.read_id)
+    assert row is not None and row.resident and not row.has_hit
+    # The same plate at another site's camera is not a resident there.
+    elsewhere = _ingest(session, cache, fresh_settings, "RES1234", camera=world.other_camera)
+    assert not elsewhere.resident and elsewhere.decision == "alert"
+    # A resident's car can be stolen: an agency hotlist hit alerts, safe-listed or not.
+    import_hotlist(session, "plate\nRES1234\n", list_name="NCIC")
+    session.commit()
+    stolen = _ingest(session, cache, fresh_settings, "RES1234")
+    assert stolen.resident and stolen.decision == "alert"
+    (alert,) = [session.get(Alert, i) for i in stolen.alert_ids]
+    assert alert is not None and alert.list_name == "NCIC"
+
+
+def test_list_changes_reach_the_matcher_without_a_restart(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    cache = cache_factory()
+    assert _ingest(session, cache, fresh_settings, "NEW7777").decision == "none"
+    matcher = cache.current(session)
+    assert cache.current(session) is matcher  # nothing changed: same index
+    import_hotlist(session, "plate\nNEW7777\n", list_name="NCIC")
+    session.commit()
+    assert _ingest(session, cache, fresh_settings, "NEW7777").decision == "alert"
+    remove_entries(session, "NCIC", "NEW7777")
+    session.commit()
+    assert _ingest(session, cache, fresh_settings, "NEW7777").decision == "none"
+    add_safelist_entry(session, world.site_id, "NEW7777", added_by="admin")
+    session.commit()
+    assert _ingest(session, cache, fresh_settings, "NEW7777").decision == "resident"
+
+
+def test_an_unregistered_camera_is_refused_with_how_to_fix_it(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    with pytest.raises(
+        UnknownCamera,
+        match=r"camera 'cam-x' is not registered.*"
+        r"platewatch camera add cam-x --site SITE",
+    ) as caught:
+        ingest_read(
+            session,
+            make_read("ABC1234", camera="cam-x"),
+            cache_factory().current(session),
+            fresh_settings,
+        )
+    assert isinstance(caught.value, HotlistError) and isinstance(caught.value, ValueError)
+    session.rollback()
+    assert _count(session, PlateReadRow) == 0
+
+
+def test_two_matchers_racing_on_one_read_store_it_once(
+    session: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC")
+    session.commit()
+    read = make_read("ABC1234", confidence=0.99, read_id="race-1", at=T0)
+    barrier = threading.Barrier(2)
+    outcomes: list[ReadOutcome] = []
+
+    def matcher_process() -> None:
+        cache = cache_factory()
+        with session_factory() as own, own.begin():
+            matcher = cache.current(own)
+            barrier.wait()
+            outcomes.append(ingest_read(own, read, matcher, fresh_settings))
+
+    threads = [threading.Thread(target=matcher_process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(o.stored for o in outcomes) == [False, True]
+    session.expire_all()
+    assert (
+        _count(session, PlateReadRow),
+        _count(session, Alert),
+        _count(session, AlertOutbox),
+    ) == (1, 1, 1)
+
+
+def test_matcher_processes_share_one_index_file(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC")
+    session.commit()
+    first, second = cache_factory(), cache_factory()
+    a, b = first.current(session).index, second.current(session).index
+    assert a is not None and b is not None and a.path == b.path
+    assert len(list(a.path.parent.glob("hotlists-*.pwx"))) == 1

@@ -1,0 +1,112 @@
+"""The `platewatch retention` commands as cron and admins run them (SQLite; the backends'
+behaviour is covered by the service tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from retention.cli import parse_until
+from store.tables import AuditEvent
+from tests.retention.cli import cli_env, run
+from tests.retention.world import World
+
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def _old_and_young(world: World) -> tuple[str, str]:
+    world.site("oak")
+    now = datetime.now(UTC)
+    return (world.read("oak-cam0", now - timedelta(days=31)),
+            world.read("oak-cam0", now - timedelta(days=1)))  # fmt: skip
+
+
+@sqlite_only
+def test_dry_run_then_purge_then_receipts_and_digest(world: World, db_url: str) -> None:
+    old, young = _old_and_young(world)
+    env = cli_env(db_url, world.image_root)
+
+    dry = run(env, "purge", "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    assert (json.loads(dry.stdout)["reads"], json.loads(dry.stdout)["files"]) == (1, 2)
+    assert len(world.files_of(old)) == 2
+    assert "would purge 1 reads and 2 files" in run(env, "purge", "--dry-run").stdout
+
+    purge = run(env, "purge")
+    assert purge.returncode == 0, purge.stderr
+    assert "receipt 1 (run 1" in purge.stdout and "1 reads, 2 files" in purge.stdout
+    assert world.files_of(old) == [] and len(world.files_of(young)) == 2
+
+    [receipt] = json.loads(run(env, "receipts", "--json").stdout)
+    ids = run(env, "receipt-ids", str(receipt["id"]))
+    assert ids.stdout == f"{old}\n"
+    assert hashlib.sha256(ids.stdout.encode()).hexdigest() == receipt["ids_digest"]
+    missing = run(env, "receipt-ids", "99")
+    assert missing.returncode == 2 and "no receipt 99" in missing.stderr
+
+    audit = run(env, "audit", "--json")
+    assert audit.returncode == 0 and json.loads(audit.stdout)["ok"] is True
+
+
+@sqlite_only
+def test_audit_lists_violations_and_exits_1(world: World, db_url: str) -> None:
+    _, young = _old_and_young(world)
+    world.files_of(young)[0].unlink()
+    audit = run(cli_env(db_url, world.image_root), "audit")
+    assert audit.returncode == 1
+    lines = audit.stdout.splitlines()
+    assert lines[0].startswith("retention audit: 2 violations (1 missing_file, 1 overdue)")
+    assert any(line.startswith(f"  missing_file: read:{young}: points at ") for line in lines)
+
+
+@sqlite_only
+def test_hold_commands_place_list_and_release_with_audit(world: World, db_url: str) -> None:
+    old, _ = _old_and_young(world)
+    env = cli_env(db_url, world.image_root)
+    add = run(env, "hold", "add", old, "--reason", "subpoena 7", "--until", "30d",
+              "--case-number", "CR-1", "--actor", "admin-ann", "--json")  # fmt: skip
+    assert add.returncode == 0, add.stderr
+    hold = json.loads(add.stdout)
+    assert (hold["read_id"], hold["case_number"], hold["active"]) == (old, "CR-1", True)
+    listed = run(env, "hold", "list")
+    assert f"hold {hold['id']} [active] read {old}" in listed.stdout
+
+    assert run(env, "purge").returncode == 0
+    assert len(world.files_of(old)) == 2
+
+    release = run(env, "hold", "release", str(hold["id"]), "--reason", "case closed")
+    assert release.returncode == 0, release.stderr
+    assert "released" in release.stdout and "case closed" in release.stdout
+    again = run(env, "hold", "release", str(hold["id"]), "--reason", "twice")
+    assert again.returncode == 1 and "already released" in again.stderr
+    assert run(env, "hold", "list").stdout.strip() == "no holds"
+    with world.factory() as s:
+        actions = s.execute(select(AuditEvent.action, AuditEvent.actor)).all()
+    assert ("retention.hold.place", "admin-ann") in actions
+    assert any(a == "retention.hold.release" and who.startswith("cli:") for a, who in actions)
+
+
+@sqlite_only
+def test_bad_input_says_what_to_do_and_writes_nothing(world: World, db_url: str) -> None:
+    old, _ = _old_and_young(world)
+    env = cli_env(db_url, world.image_root)
+    naive = run(env, "hold", "add", old, "--reason", "x", "--until", "2099-01-01T10:00")
+    assert naive.returncode == 2 and "has no UTC offset" in naive.stderr
+    past = run(env, "hold", "add", old, "--reason", "x", "--until", "2001-01-01")
+    assert past.returncode == 1 and "is not in the future" in past.stderr
+    bad_setting = run({**env, "PLATEWATCH_RETENTION__IMAGE_DAYS": "0"}, "purge")
+    assert bad_setting.returncode == 2 and "retention.image_days" in bad_setting.stderr
+    assert run(env, "hold", "list", "--all").stdout.strip() == "no holds"
+    assert len(world.files_of(old)) == 2
+
+
+def test_parse_until_forms() -> None:
+    assert parse_until("2025-06-01") == datetime(2025, 6, 1, tzinfo=UTC)
+    assert parse_until("2025-06-01T18:30+02:00") == datetime(2025, 6, 1, 16, 30, tzinfo=UTC)
+    assert parse_until("2025-06-01T18:30Z") == datetime(2025, 6, 1, 18, 30, tzinfo=UTC)
+    soon = parse_until("7d") - datetime.now(UTC)
+    assert timedelta(days=6, hours=23) < soon <= timedelta(days=7)
