@@ -68,6 +68,7 @@ class _Feed:
     def __init__(self, base: str, cookie: str) -> None:
         self.arrived: dict[int, float] = {}
         self.ready = threading.Event()
+        self._stop = threading.Event()
         self._client = httpx.Client(base_url=base, headers={"Cookie": cookie}, timeout=None)
         threading.Thread(target=self._run, daemon=True).start()
         if not self.ready.wait(20):
@@ -79,6 +80,8 @@ class _Feed:
             with self._client.stream("GET", "/api/alerts/stream") as response:
                 self.ready.set()
                 for line in response.iter_lines():
+                    if self._stop.is_set():
+                        break
                     if line.startswith("data:"):
                         event = json.loads(line[5:])
                         if event["kind"] == "alert":
@@ -87,7 +90,8 @@ class _Feed:
             pass
 
     def close(self) -> None:
-        self._client.close()
+        # The reading thread sees this at the next keep-alive and closes its connection.
+        self._stop.set()
 
 
 @contextmanager
@@ -141,7 +145,9 @@ def _server(url: str, *, webhook_url: str | None) -> Iterator[tuple[str, str, ob
         if webhook_url:
             create_webhook(s, actor="bench", agency_id=agency.id, url=webhook_url)
         s.commit()
-    settings = load_settings(database_url=url, console={"webhook_timeout_s": 2.0})
+    settings = load_settings(
+        database_url=url, console={"webhook_timeout_s": 2.0, "feed_heartbeat_s": 0.5}
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings),

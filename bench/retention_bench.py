@@ -136,6 +136,9 @@ def _load_postgres(url: str, reads: list[Read]) -> None:
 
 
 def _timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    # Start each timing with nothing left to write back from building the trees or from the
+    # run before, so neither side pays for the other's dirty pages.
+    os.sync()
     started = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
@@ -228,8 +231,9 @@ def run(report: Report) -> None:
         f"Tree: {len(reads):,} reads x (crop 512 B + frame 2 KiB) in `<camera>/<YYYY>/<MM>/<DD>/`"
         f" over {CAMERAS} cameras; {due:,} images past 30 days, {young:,} younger ones kept. "
         f"Building the SQLite tree, the find tree and the rows took {setup_s:.0f} s (not timed). "
-        "The same find figure is the baseline for both databases; this shared 2-core VM's disk "
-        "(ext4 with discard) varies by several times between minutes, so read the ratio."
+        "Each timing starts after `sync`. The same find figure is the baseline for both "
+        "databases; this shared 2-core VM's disk (ext4 with discard) varies by several times "
+        "between minutes, so read the ratio."
     ))  # fmt: skip
 
 

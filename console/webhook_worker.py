@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.settings import ConsoleSettings
@@ -73,7 +76,7 @@ class WebhookWorker:
 
     def run_once(self, client: httpx.Client, pool: ThreadPoolExecutor) -> int:
         """Queue new alerts, send what is due; returns how many deliveries were attempted."""
-        with self._factory() as session, session.begin():
+        with self._write() as session:
             queue_all(session)
         jobs = self._claim()
         outcomes = list(pool.map(lambda job: self._send(client, job), jobs))
@@ -81,9 +84,18 @@ class WebhookWorker:
             self._record(outcomes)
         return len(outcomes)
 
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A transaction that will write. On SQLite it takes the write lock first: a read
+        transaction that later writes cannot wait for the lock and fails as "locked"."""
+        with self._factory() as session, session.begin():
+            if session.get_bind().dialect.name == "sqlite":
+                session.execute(text("BEGIN IMMEDIATE"))
+            yield session
+
     def _claim(self) -> list[_Job]:
         lease = timedelta(seconds=self._settings.webhook_timeout_s * 3)
-        with self._factory() as session, session.begin():
+        with self._write() as session:
             due = claim_due(session, limit=SEND_PARALLEL * 4, lease=lease)
             jobs = []
             for delivery in due:
@@ -117,7 +129,7 @@ class WebhookWorker:
     def _record(self, outcomes: list[_Outcome]) -> None:
         now = utcnow()
         settings = self._settings
-        with self._factory() as session, session.begin():
+        with self._write() as session:
             for outcome in outcomes:
                 delivery = session.get(WebhookDelivery, outcome.delivery_id)
                 if delivery is None:

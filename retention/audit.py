@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from retention.files import scan_images
+from retention.files import is_temp_name, scan_images
 from retention.holds import held_clause
 from retention.lock import purge_lock
 from retention.policy import describe_period, due_clause, load_policy
@@ -109,39 +109,32 @@ def _explain_strays(
         purged.update((read_id, at) for read_id, at in rows)
     found = []
     for rel, read_id in sorted(strays.items()):
-        if read_id is None:
-            found.append(
-                Violation(
-                    "unexpected_file",
-                    rel,
-                    "not named <read_id>_crop.jpg or "
-                    "<read_id>_frame.jpg; move it out of the image root",
-                )
-            )
-        elif read_id not in purged:
-            if rel in fresh:
-                continue  # the edge writes images before their read reaches the database
-            found.append(Violation("orphan_file", rel, f"no read {read_id} in the database"))
-        elif purged[read_id] is not None:
-            found.append(
-                Violation(
-                    "file_after_purge",
-                    rel,
-                    f"read {read_id} was purged at "
-                    f"{purged[read_id]} but this file is still on disk",
-                )
-            )
-        else:
-            found.append(
-                Violation(
-                    "orphan_file",
-                    rel,
-                    f"read {read_id} does not point at this file (it stores another path)",
-                )
-            )
+        violation = _why_stray(rel, read_id, purged, rel in fresh)
+        if violation is not None:
+            found.append(violation)
         if len(found) >= limit:
             break
     return found
+
+
+def _why_stray(
+    rel: str, read_id: str | None, purged: dict[str, datetime | None], fresh: bool
+) -> Violation | None:
+    if read_id is None and not is_temp_name(rel.rpartition("/")[2]):
+        why = "not named <read_id>_crop.jpg or _frame.jpg; move it out of the image root"
+        return Violation("unexpected_file", rel, why)
+    stored = read_id is not None and read_id in purged
+    if fresh and not stored:
+        return None  # the edge writes an image (a temp name, then renamed) before its read lands
+    if read_id is None:
+        why = "an image write was interrupted and left this behind; delete it"
+        return Violation("stale_temp_file", rel, why)
+    if not stored:
+        return Violation("orphan_file", rel, f"no read {read_id} in the database")
+    if purged[read_id] is not None:
+        why = f"read {read_id} was purged at {purged[read_id]} but this file is still on disk"
+        return Violation("file_after_purge", rel, why)
+    return Violation("orphan_file", rel, f"read {read_id} stores another path, not this file")
 
 
 def _files(

@@ -1,8 +1,8 @@
-"""The image files on disk: where a read's images live, deleting them, finding strays.
+"""The image files on disk: deleting a read's images, finding strays.
 
-Layout (shared with the edge reader): `<root>/<camera_id>/<YYYY>/<MM>/<DD>/<read_id>_crop.jpg`
-and `<read_id>_frame.jpg`, dated by the UTC day of capture; reads store these paths relative to
-the root in posix form.
+The layout is the edge reader's (`alpr.images`, imported so the two cannot drift apart):
+`<root>/<camera_id>/<YYYY>/<MM>/<DD>/<read_id>_crop.jpg` and `_frame.jpg`, dated by the UTC day
+of capture; reads store these paths relative to the root in posix form.
 """
 
 from __future__ import annotations
@@ -12,26 +12,24 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-log = logging.getLogger(__name__)
+from alpr.images import TEMP_PREFIX, image_paths, read_id_from_image, relative
 
-IMAGE_SUFFIXES = ("_crop.jpg", "_frame.jpg")
+log = logging.getLogger(__name__)
+_ANY_ROOT = Path("/")
 
 
 def image_relpath(camera_id: str, captured_at: datetime, read_id: str, kind: str) -> str:
     """The path of a read's `crop` or `frame` image relative to the image root."""
-    day = captured_at.astimezone(UTC)
-    return f"{camera_id}/{day:%Y/%m/%d}/{read_id}_{kind}.jpg"
+    crop, frame = image_paths(_ANY_ROOT, camera_id, captured_at, read_id)
+    return relative(_ANY_ROOT, crop if kind == "crop" else frame)
 
 
-def read_id_from_name(name: str) -> str | None:
-    """The read id an image file belongs to, or None when the name is not an image of ours."""
-    for suffix in IMAGE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return None
+def is_temp_name(name: str) -> bool:
+    """An image the edge is still writing (or was killed writing): renamed into place after."""
+    return name.startswith(TEMP_PREFIX)
 
 
 def safe_relpath(rel: str) -> bool:
@@ -174,4 +172,4 @@ def scan_images(root: Path) -> Iterator[ImageFile]:
                     stack.append((entry.path, f"{rel}/"))
                 else:
                     mtime = entry.stat(follow_symlinks=False).st_mtime
-                    yield ImageFile(rel, read_id_from_name(entry.name), mtime)
+                    yield ImageFile(rel, read_id_from_image(entry.name), mtime)

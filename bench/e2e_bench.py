@@ -1,0 +1,209 @@
+"""End-to-end latency: from the moment a vehicle pass completes at the edge (its read handed to
+the edge outbox) to the alert arriving on an officer's live feed (server-sent events), through
+the embedded broker, a matcher process and the console process, as `make run` runs them.
+
+Each alert is a different hotlisted plate, published one at a time, so every figure is one
+alert's full trip and none waits behind another.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from alpr.read import Box, PlateRead
+from bench.report import Figure, Report
+from console.accounts.users import issue_token
+from hotlist.lists import add_entry
+from platewatch.demo import HOTLIST, seed_demo
+from platewatch.settings import load_settings
+from platewatch.supervise import Supervisor, platewatch_argv
+from store.db import make_engine, make_session_factory, transaction
+from store.schema import upgrade
+from stream.broker import EmbeddedBroker, free_port
+from stream.clients import ensure_topics
+from stream.publisher import EdgePublisher
+
+ALERTS = 250
+SECTION = "End to end"
+
+
+def _plates(count: int) -> list[str]:
+    return [f"9LAT{n:03d}" for n in range(count)]
+
+
+class FeedListener(threading.Thread):
+    """An officer's browser, reduced to its SSE connection: notes when each plate arrives."""
+
+    def __init__(self, url: str, token: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.token = url, token
+        self.arrived: dict[str, float] = {}
+        self.connected = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self._listen()
+        except httpx.HTTPError:
+            if not self.stop.is_set():
+                raise  # the feed dropped mid-measurement: let the traceback show it
+
+    def _listen(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.stream("GET", self.url, headers=headers, timeout=None) as response:
+            self.connected.set()
+            for line in response.iter_lines():
+                if self.stop.is_set():
+                    return
+                if line.startswith("data: "):
+                    event = json.loads(line[6:])
+                    if event.get("kind") == "alert":
+                        self.arrived.setdefault(event["alert"]["plate_read"], time.monotonic())
+
+
+def _wait_http(url: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+        except httpx.HTTPError:
+            time.sleep(0.3)
+        else:
+            return
+    msg = f"console did not answer at {url}"
+    raise RuntimeError(msg)
+
+
+def _prepare(settings_db: str, plates: list[str]) -> tuple[str, str]:
+    engine = make_engine(settings_db)
+    upgrade(engine)
+    with transaction(make_session_factory(engine)) as session:
+        world = seed_demo(session)
+        for plate in plates:
+            add_entry(session, HOTLIST, plate=plate, state="CA", reason="stolen_vehicle")
+        token = issue_token(session, actor="bench", username="officer", name="bench", days=1)
+    engine.dispose()
+    return world.camera_id, token.secret
+
+
+def measure(report: Report, alerts: int = ALERTS) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="pw-e2e-"))
+    console_port = free_port()
+    overrides = {
+        "data_dir": workdir / "var",
+        "console": {"port": console_port},
+        "edge": {
+            "outbox_path": workdir / "var" / "edge-outbox.db",
+            "image_root": workdir / "var" / "images",
+        },
+    }
+    settings = load_settings(**overrides)
+    plates = _plates(alerts)
+    camera_id, token = _prepare(settings.effective_database_url, plates)
+    broker = EmbeddedBroker(port=free_port(), cache_dir=settings.stream.broker_cache_dir)
+    broker.start()
+    ensure_topics(broker.bootstrap_servers, settings.stream)
+    env = {
+        **os.environ,
+        "PLATEWATCH_DATA_DIR": str(workdir / "var"),
+        "PLATEWATCH_CONSOLE__PORT": str(console_port),
+        "PLATEWATCH_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+    }
+    supervisor = Supervisor(workdir / "logs", env)
+    latencies: list[float] = []
+    try:
+        supervisor.start("matcher", platewatch_argv("matcher"))
+        supervisor.start("console", platewatch_argv("serve"))
+        base = f"http://127.0.0.1:{console_port}"
+        _wait_http(f"{base}/login")
+        listener = FeedListener(f"{base}/api/alerts/stream", token)
+        listener.start()
+        listener.connected.wait(10)
+        with EdgePublisher(settings, bootstrap=broker.bootstrap_servers) as publisher:
+            for index, plate in enumerate(plates):
+                read = PlateRead(
+                    camera_id=camera_id,
+                    captured_at=datetime.now(UTC),
+                    plate=plate,
+                    confidence=0.97,
+                    char_confidences=(0.97,) * len(plate),
+                    box=Box(x1=100, y1=100, x2=260, y2=150),
+                )
+                started = time.monotonic()
+                publisher.publish(read)
+                deadline = started + 10
+                while plate not in listener.arrived and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                if plate in listener.arrived:
+                    latencies.append(listener.arrived[plate] - started)
+                if index == 0:
+                    latencies.clear()  # the first alert also pays for consumer start-up
+                time.sleep(0.05)
+        listener.stop.set()
+    finally:
+        supervisor.stop_all()
+        broker.stop()
+    _report(report, latencies, alerts)
+
+
+def _report(report: Report, latencies: list[float], alerts: int) -> None:
+    if len(latencies) < 2:
+        report.note(SECTION, f"only {len(latencies)} of {alerts} alerts reached the feed")
+        return
+    ms = sorted(x * 1000 for x in latencies)
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    notes = (
+        f"{len(ms)} alerts (of {alerts - 1} timed), embedded Tansu, SQLite, one matcher, "
+        "one console, SSE client"
+    )
+    report.add(
+        Figure(
+            SECTION,
+            "pass complete → officer feed, p50",
+            statistics.median(ms),
+            "ms",
+            higher_is_better=False,
+            notes=notes,
+            command="make bench (bench.e2e_bench)",
+        )
+    )
+    report.add(
+        Figure(
+            SECTION,
+            "pass complete → officer feed, p99",
+            p99,
+            "ms",
+            higher_is_better=False,
+            notes=notes,
+            command="make bench (bench.e2e_bench)",
+        )
+    )
+    report.add(
+        Figure(
+            SECTION,
+            "pass complete → officer feed, max",
+            ms[-1],
+            "ms",
+            higher_is_better=False,
+            notes=notes,
+            command="make bench (bench.e2e_bench)",
+        )
+    )
+
+
+def run(report: Report) -> None:
+    measure(report)
+
+
+if __name__ == "__main__":
+    out = Report()
+    measure(out, alerts=int(os.environ.get("E2E_ALERTS", ALERTS)))
