@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.report import Report, now
 
-STAGES = ("alpr", "hotlist", "stream", "retention", "e2e")
+STAGES = ("alpr", "hotlist", "stream", "console", "retention", "e2e")
 
 
 def main(argv: list[str]) -> int:

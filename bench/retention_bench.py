@@ -63,8 +63,9 @@ def _reads(now: datetime) -> Iterator[Read]:
         camera = f"cam-{i % CAMERAS}"
         read_id = str(uuid.UUID(int=(i + 1) << 64 | 0x4000_8000_0000_0000))
         day = f"{camera}/{captured:%Y/%m/%d}"
-        yield Read(read_id, camera, captured, f"{day}/{read_id}_crop.jpg",
-                   f"{day}/{read_id}_frame.jpg")  # fmt: skip
+        yield Read(
+            read_id, camera, captured, f"{day}/{read_id}_crop.jpg", f"{day}/{read_id}_frame.jpg"
+        )
 
 
 def _write_tree(root: Path, reads: list[Read]) -> None:
@@ -100,12 +101,26 @@ def _schema(url: str) -> None:
 
 
 def _row(read: Read, received: datetime) -> tuple[object, ...]:
-    return (read.read_id, read.camera_id, 1, read.captured_at, received, "ABC1234", 0.97,
-            "{}", False, False, read.crop, read.frame)  # fmt: skip
+    return (
+        read.read_id,
+        read.camera_id,
+        1,
+        read.captured_at,
+        received,
+        "ABC1234",
+        0.97,
+        "{}",
+        False,
+        False,
+        read.crop,
+        read.frame,
+    )
 
 
-COLUMNS = ("read_id, camera_id, site_id, captured_at, received_at, plate, confidence, detail, "
-           "resident, has_hit, crop_path, frame_path")  # fmt: skip
+COLUMNS = (
+    "read_id, camera_id, site_id, captured_at, received_at, plate, confidence, detail, "
+    "resident, has_hit, crop_path, frame_path"
+)
 
 
 def _load_sqlite(path: Path, reads: list[Read]) -> None:
@@ -117,9 +132,11 @@ def _load_sqlite(path: Path, reads: list[Read]) -> None:
     with conn:
         conn.executemany(
             f"INSERT INTO plate_reads ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            ((*r[:3], stamp(r[3]), stamp(r[4]), *r[5:])  # type: ignore[arg-type]
-             for r in (_row(read, received) for read in reads)),
-        )  # fmt: skip
+            (
+                (*r[:3], stamp(r[3]), stamp(r[4]), *r[5:])  # type: ignore[arg-type]
+                for r in (_row(read, received) for read in reads)
+            ),
+        )
     conn.execute("ANALYZE")
     conn.close()
 
@@ -150,8 +167,13 @@ def _timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, s
 
 def _env(url: str, root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLATEWATCH_")}
-    env.update({"PLATEWATCH_DATABASE_URL": url, "PLATEWATCH_EDGE__IMAGE_ROOT": str(root),
-                "PLATEWATCH_DATA_DIR": str(root.parent / "var")})  # fmt: skip
+    env.update(
+        {
+            "PLATEWATCH_DATABASE_URL": url,
+            "PLATEWATCH_EDGE__IMAGE_ROOT": str(root),
+            "PLATEWATCH_DATA_DIR": str(root.parent / "var"),
+        }
+    )
     return env
 
 
@@ -163,24 +185,37 @@ def _purge(report: Report, label: str, url: str, root: Path, find_s: float, due:
     if deleted != due or result["receipt"]["file_count"] != due:
         msg = f"{label}: purge deleted {deleted} files, receipt says {result['receipt']['file_count']}, expected {due}"  # noqa: E501
         raise RuntimeError(msg)
-    report.add(Figure(
-        SECTION, f"purge {due:,} images ({label})", due / elapsed, "images/s",
-        baseline="find -mtime +30 -delete", baseline_value=due / find_s,
-        command="platewatch retention purge --json",
-        notes=f"{elapsed:.1f} s wall incl. CLI start (target < 120 s); find took {find_s:.1f} s; "
-        f"{result['receipt']['read_count']:,} reads marked, receipt and audit event written",
-    ))  # fmt: skip
+    report.add(
+        Figure(
+            SECTION,
+            f"purge {due:,} images ({label})",
+            due / elapsed,
+            "images/s",
+            baseline="find -mtime +30 -delete",
+            baseline_value=due / find_s,
+            command="platewatch retention purge --json",
+            notes=f"{elapsed:.1f} s wall incl. CLI start (target < 120 s); find took "
+            f"{find_s:.1f} s; {result['receipt']['read_count']:,} reads marked, receipt and "
+            "audit event written",
+        )
+    )
     audit_s, audit_out = _timed([PLATEWATCH, "retention", "audit", "--json"], env)
     audit = json.loads(audit_out)
     if not audit["ok"]:
         msg = f"{label}: audit after purge found {len(audit['violations'])} violations"
         raise RuntimeError(msg)
-    report.add(Figure(
-        SECTION, f"audit after the purge ({label})", audit_s, "s", higher_is_better=False,
-        command="platewatch retention audit --json",
-        notes=f"{audit['reads_checked']:,} reads, {audit['files_checked']:,} files on disk, "
-        f"{audit['receipts_checked']} receipt(s) checked; clean",
-    ))  # fmt: skip
+    report.add(
+        Figure(
+            SECTION,
+            f"audit after the purge ({label})",
+            audit_s,
+            "s",
+            higher_is_better=False,
+            command="platewatch retention audit --json",
+            notes=f"{audit['reads_checked']:,} reads, {audit['files_checked']:,} files on disk, "
+            f"{audit['receipts_checked']} receipt(s) checked; clean",
+        )
+    )
 
 
 def _pg_database() -> tuple[str, str]:
@@ -227,14 +262,18 @@ def run(report: Report) -> None:
         finally:
             _drop_pg(name)
     young = len(reads) * 2 - due
-    report.note(SECTION, (
-        f"Tree: {len(reads):,} reads x (crop 512 B + frame 2 KiB) in `<camera>/<YYYY>/<MM>/<DD>/`"
-        f" over {CAMERAS} cameras; {due:,} images past 30 days, {young:,} younger ones kept. "
-        f"Building the SQLite tree, the find tree and the rows took {setup_s:.0f} s (not timed). "
-        "Each timing starts after `sync`. The same find figure is the baseline for both "
-        "databases; this shared 2-core VM's disk (ext4 with discard) varies by several times "
-        "between minutes, so read the ratio."
-    ))  # fmt: skip
+    report.note(
+        SECTION,
+        (
+            f"Tree: {len(reads):,} reads x (crop 512 B + frame 2 KiB) in "
+            f"`<camera>/<YYYY>/<MM>/<DD>/` over {CAMERAS} cameras; {due:,} images past 30 days, "
+            f"{young:,} younger ones kept. Building the SQLite tree, the find tree and the rows "
+            f"took {setup_s:.0f} s (not timed). "
+            "Each timing starts after `sync`. The same find figure is the baseline for both "
+            "databases; this shared 2-core VM's disk (ext4 with discard) varies by several times "
+            "between minutes, so read the ratio."
+        ),
+    )
 
 
 if __name__ == "__main__":

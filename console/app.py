@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.feed import AlertFeed
 from console.handlers import install_error_handlers
@@ -49,21 +51,34 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine.dispose()
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    docs = request.url.path in ("/docs", "/redoc")
-    response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.url.path.startswith("/api/") or "text/html" in response.headers.get(
-        "content-type", ""
-    ):
-        # Plates and images must not linger in shared caches or the back-button cache.
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SecurityHeaders:
+    """Adds CSP and friends to every response. Pure ASGI, so event streams pass untouched
+    (a BaseHTTPMiddleware would buffer them through a memory channel)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault(
+                    "Content-Security-Policy", DOCS_CSP if path in ("/docs", "/redoc") else CSP
+                )
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Frame-Options", "DENY")
+                if path.startswith("/api/") or "text/html" in headers.get("content-type", ""):
+                    # Plates and images must not linger in shared or back-button caches.
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
@@ -84,7 +99,7 @@ def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
     app.state.webhook_worker = (
         WebhookWorker(app.state.session_factory, settings.console) if webhooks else None
     )
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:

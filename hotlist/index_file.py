@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 MAGIC = b"PWHX0002"
 PLATE_BYTES = 16
 STATE_BYTES = 3
@@ -63,16 +66,32 @@ class EntryRef:
     expires: int  # epoch seconds, 0 = never
 
 
+# (directory, keys, postings) as numpy arrays over the mapped file, for batch probes.
+TableArrays = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64], npt.NDArray[np.uint32]]
+
+
 class _Table:
     """A read-only bucketed hash from 64-bit keys to entry ordinals."""
 
-    __slots__ = ("buckets", "directory", "keys", "postings")
+    __slots__ = ("_arrays", "buckets", "directory", "keys", "postings")
 
     def __init__(self, directory: memoryview, keys: memoryview, postings: memoryview) -> None:
         self.directory = directory
         self.keys = keys
         self.postings = postings
         self.buckets = len(directory) - 1
+        self._arrays: TableArrays | None = None
+
+    @property
+    def arrays(self) -> TableArrays:
+        """The same table as numpy arrays (views of the map, not copies)."""
+        if self._arrays is None:
+            self._arrays = (
+                np.frombuffer(self.directory, dtype=np.uint32),
+                np.frombuffer(self.keys, dtype=np.uint64),
+                np.frombuffer(self.postings, dtype=np.uint32),
+            )
+        return self._arrays
 
     def get(self, key: int, out: list[int]) -> None:
         """Append the ordinals stored under `key` to `out`."""

@@ -34,8 +34,9 @@ retention_app = typer.Typer(
     help="Image retention: the purge, its receipts and audit, and legal holds.",
     no_args_is_help=True,
 )
-hold_app = typer.Typer(help="Legal holds that keep a read's images past policy.",
-                       no_args_is_help=True)  # fmt: skip
+hold_app = typer.Typer(
+    help="Legal holds that keep a read's images past policy.", no_args_is_help=True
+)
 retention_app.add_typer(hold_app, name="hold")
 
 ConfigOption = Annotated[
@@ -96,9 +97,13 @@ def _progress_reporter(total: int | None) -> Iterator[Callable[[PurgeProgress], 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-    ) as bar:  # fmt: skip
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("purging reads", total=total)
         yield lambda p: bar.update(task, completed=p.reads)
 
@@ -132,8 +137,9 @@ def purge_command(
         total = plan.reads
     try:
         with _progress_reporter(total) as progress:
-            result = run_purge(engine, settings.retention, settings.edge.image_root,
-                               progress=progress)  # fmt: skip
+            result = run_purge(
+                engine, settings.retention, settings.edge.image_root, progress=progress
+            )
     except PurgeAlreadyRunningError as exc:
         raise _busy(exc, as_json) from exc
     typer.echo(dump(result)) if as_json else _echo(result_lines(result))
@@ -201,8 +207,9 @@ def receipt_ids_command(receipt_id: int, config: ConfigOption = None) -> None:
     settings = _settings(config)
     with make_session_factory(_engine(settings))() as session:
         if get_receipt(session, receipt_id) is None:
-            typer.echo(f"no receipt {receipt_id}; list them with `platewatch retention receipts`",
-                       err=True)  # fmt: skip
+            typer.echo(
+                f"no receipt {receipt_id}; list them with `platewatch retention receipts`", err=True
+            )
             raise typer.Exit(EXIT_USAGE)
         for read_id in receipt_read_ids(session, receipt_id):
             typer.echo(read_id)
@@ -251,8 +258,14 @@ def hold_add(
     settings = _settings(config)
     try:
         with transaction(make_session_factory(_engine(settings))) as session:
-            hold = place_hold(session, read_id=read_id, actor=_actor(actor), reason=reason,
-                              until=end, case_number=case_number)  # fmt: skip
+            hold = place_hold(
+                session,
+                read_id=read_id,
+                actor=_actor(actor),
+                reason=reason,
+                until=end,
+                case_number=case_number,
+            )
     except HoldError as exc:
         typer.echo(f"hold not placed: {exc}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from exc

@@ -80,6 +80,17 @@ def held_clause(as_of: datetime) -> ColumnElement[bool]:
     return or_(admin, alert, sighting)
 
 
+def lock_against_purge(session: Session) -> None:
+    """Serialize the caller's transaction with the purge's choice of a batch.
+
+    Call it before anything that makes a read held (a hold, an alert confirmed with a case
+    number), write, then check the read's `images_purged_at`: the purge either sees the change
+    or had already marked the read. On SQLite the write itself serializes with the purge.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_HOLD_LOCK})
+
+
 def place_hold(
     session: Session,
     *,
@@ -105,8 +116,7 @@ def place_hold(
     if until <= now:
         msg = f"hold end {until.isoformat()} is not in the future; a hold must end later than now"
         raise HoldError(msg)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_HOLD_LOCK})
+    lock_against_purge(session)
     hold = RetentionHold(
         read_id=read_id,
         reason=reason,

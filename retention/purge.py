@@ -19,12 +19,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
     Engine,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -100,16 +102,9 @@ class _Marked:
         return len(self.read_ids)
 
 
-def _mark_batch(
-    session: Session, policy: RetentionPolicy, batch: _BatchKey, cursor: datetime | None
-) -> _Marked:
-    """Step 1: journal and mark one batch of due, unheld reads."""
-    read, item = PlateReadRow, RetentionPurgedRead
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_HOLD_LOCK})
-        # The planner overestimates this LIMIT query and would spend ~1 s JIT-compiling a
-        # plan that runs in ~50 ms.
-        session.execute(text("SET LOCAL jit = off"))
+def _due_batch(policy: RetentionPolicy, batch: _BatchKey, cursor: datetime | None) -> Select[Any]:
+    """The next due, unheld reads in capture order, as journal rows of this batch."""
+    read = PlateReadRow
     files = case((read.crop_path.is_not(None), 1), else_=0) + case(
         (read.frame_path.is_not(None), 1), else_=0
     )
@@ -129,10 +124,32 @@ def _mark_batch(
         .order_by(read.captured_at)
         .limit(batch.size)
     )
-    if cursor is not None:
-        choose = choose.where(read.captured_at >= cursor)
-    columns = [item.read_id, item.run_id, item.batch, item.site_id, item.captured_at,
-               item.files, item.crop_path, item.frame_path, item.state]  # fmt: skip
+    # Reads before the cursor were purged, held or not due when this run passed them.
+    return choose if cursor is None else choose.where(read.captured_at >= cursor)
+
+
+def _mark_batch(
+    session: Session, policy: RetentionPolicy, batch: _BatchKey, cursor: datetime | None
+) -> _Marked:
+    """Step 1: journal and mark one batch of due, unheld reads."""
+    read, item = PlateReadRow, RetentionPurgedRead
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_HOLD_LOCK})
+        # The planner overestimates this LIMIT query and would spend ~1 s JIT-compiling a
+        # plan that runs in ~50 ms.
+        session.execute(text("SET LOCAL jit = off"))
+    choose = _due_batch(policy, batch, cursor)
+    columns = [
+        item.read_id,
+        item.run_id,
+        item.batch,
+        item.site_id,
+        item.captured_at,
+        item.files,
+        item.crop_path,
+        item.frame_path,
+        item.state,
+    ]
     journalled = session.execute(
         insert(item)
         .from_select(columns, choose)
@@ -140,15 +157,16 @@ def _mark_batch(
     ).all()
     scope = and_(item.run_id == batch.run_id, item.batch == batch.number)
     marked = _collect(journalled, scope)
-    marks: dict[str, object] = {"images_purged_at": utcnow(), "crop_path": None,
-                                "frame_path": None}  # fmt: skip
+    marks: dict[str, object] = {"images_purged_at": utcnow(), "crop_path": None, "frame_path": None}
     if not policy.keep_plate_text_without_hit:
         # The detail keeps the recognizer's alternatives, which spell the plate out too.
         marks["plate"] = case((read.has_hit, read.plate), else_=None)
         marks["detail"] = case((read.has_hit, read.detail), else_=literal({}, JSON))
     # Matching by batch, not by a list of ids: no statement with thousands of parameters.
-    session.execute(update(read).where(read.read_id.in_(select(item.read_id).where(scope)))
-                    .values(marks), execution_options={"synchronize_session": False})  # fmt: skip
+    session.execute(
+        update(read).where(read.read_id.in_(select(item.read_id).where(scope))).values(marks),
+        execution_options={"synchronize_session": False},
+    )
     return marked
 
 
@@ -183,8 +201,10 @@ def _close_batch(session: Session, marked: _Marked, failed: Sequence[str]) -> No
     done = update(item).where(marked.scope).values(state=DONE, crop_path=None, frame_path=None)
     if failed_reads:
         done = done.where(item.read_id.not_in(failed_reads))
-        session.execute(update(item).where(item.read_id.in_(failed_reads)).values(state=FAILED),
-                        execution_options=no_sync)  # fmt: skip
+        session.execute(
+            update(item).where(item.read_id.in_(failed_reads)).values(state=FAILED),
+            execution_options=no_sync,
+        )
     session.execute(done, execution_options=no_sync)
 
 
@@ -295,8 +315,9 @@ class _Purge:
         with self.factory.begin() as session:
             _close_batch(session, marked, failed)
         done = self.done
-        self.done = PurgeProgress(done.batches + 1, done.reads + marked.reads,
-                                  done.files + len(marked.rels))  # fmt: skip
+        self.done = PurgeProgress(
+            done.batches + 1, done.reads + marked.reads, done.files + len(marked.rels)
+        )
         if self.progress is not None:
             self.progress(self.done)
 

@@ -135,8 +135,9 @@ def test_officer_sees_the_alert_live_confirms_it_and_the_auditor_finds_it(
     expect(phone_page.locator("#live")).to_have_attribute("data-state", "live")
     world.new_alert(pictures=(crop, frame))
     expect(phone_page.locator("#open-alerts .card").first).to_be_visible()
-    expect(phone_page.locator("#open-alerts .card img.frame").first).to_have_js_property(
-        "complete", True
+    phone_page.wait_for_function(
+        "() => [...document.querySelectorAll('#open-alerts .card:first-child img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
     )
     phone_page.screenshot(path=tmp_path / "officer-feed-phone.png")
     phone.close()

@@ -14,26 +14,35 @@ PLATEWATCH = str(Path(sys.executable).with_name("platewatch"))
 
 def cli_env(db_url: str, image_root: Path, **retention: object) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLATEWATCH_")}
-    env.update({
-        "PLATEWATCH_DATABASE_URL": db_url,
-        "PLATEWATCH_DATA_DIR": str(image_root.parent / "var"),
-        "PLATEWATCH_EDGE__IMAGE_ROOT": str(image_root),
-        "PLATEWATCH_RETENTION__AUDIT_GRACE_MINUTES": "0",
-    })  # fmt: skip
+    env.update(
+        {
+            "PLATEWATCH_DATABASE_URL": db_url,
+            "PLATEWATCH_DATA_DIR": str(image_root.parent / "var"),
+            "PLATEWATCH_EDGE__IMAGE_ROOT": str(image_root),
+            "PLATEWATCH_RETENTION__AUDIT_GRACE_MINUTES": "0",
+        }
+    )
     for key, value in retention.items():
         env[f"PLATEWATCH_RETENTION__{key.upper()}"] = str(value)
     return env
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PLATEWATCH, "retention", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [PLATEWATCH, "retention", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def start_paused(env: dict[str, str], timeout: float = 30) -> subprocess.Popen[bytes]:
     """Start a purge that stops at its test pause point; return once it says it is there."""
-    proc = subprocess.Popen([PLATEWATCH, "retention", "purge"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [PLATEWATCH, "retention", "purge"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stderr is not None
     fd = proc.stderr.fileno()
     deadline = time.monotonic() + timeout

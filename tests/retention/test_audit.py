@@ -55,14 +55,21 @@ def test_orphan_and_foreign_files_are_flagged_but_fresh_uploads_get_grace(world:
     os.utime(old_orphan, (old, old))
     (day / "notes.txt").write_text("?")
     (day / "incoming_frame.jpg").write_bytes(b"x")  # written just now, read not stored yet
+    (day / ".tmp-k3j2.jpg").write_bytes(b"x")  # being written by the edge
+    stale_temp = day / ".tmp-9f8e.jpg"  # the edge died while writing this, hours ago
+    stale_temp.write_bytes(b"x")
+    os.utime(stale_temp, (old, old))
 
     report = _audit(world, audit_grace_minutes=60)
 
+    folder = f"oak-cam0/{days_ago(1):%Y/%m/%d}"
     assert _kinds(report) == [
-        ("orphan_file", f"oak-cam0/{days_ago(1):%Y/%m/%d}/ghost_crop.jpg"),
-        ("unexpected_file", f"oak-cam0/{days_ago(1):%Y/%m/%d}/notes.txt"),
+        ("orphan_file", f"{folder}/ghost_crop.jpg"),
+        ("stale_temp_file", f"{folder}/.tmp-9f8e.jpg"),
+        ("unexpected_file", f"{folder}/notes.txt"),
     ]
-    assert "no read ghost in the database" in report.violations[0].detail
+    orphan = next(v for v in report.violations if v.kind == "orphan_file")
+    assert "no read ghost in the database" in orphan.detail
 
 
 def test_a_read_pointing_at_a_missing_file_is_flagged(world: World) -> None:
@@ -98,11 +105,14 @@ def test_an_overdue_read_is_flagged_and_a_purge_clears_it(world: World) -> None:
 def test_an_edited_receipt_is_detected(world: World) -> None:
     receipts = _purged_world(world)
     with world.factory.begin() as s:
-        s.execute(update(RetentionReceipt).where(RetentionReceipt.id == receipts[1])
-                  .values(read_count=1))  # fmt: skip
+        s.execute(
+            update(RetentionReceipt).where(RetentionReceipt.id == receipts[1]).values(read_count=1)
+        )
     problems = [(v.subject, v.detail) for v in _audit(world).violations]
-    assert (f"receipt:{receipts[1]}",
-            "content does not match its hash: the receipt was edited") in problems  # fmt: skip
+    assert (
+        f"receipt:{receipts[1]}",
+        "content does not match its hash: the receipt was edited",
+    ) in problems
 
 
 def test_a_rehashed_forgery_still_breaks_the_next_link(world: World) -> None:
@@ -135,8 +145,9 @@ def test_deleting_a_middle_or_the_last_receipt_is_detected(world: World) -> None
 def test_an_altered_purge_journal_is_detected(world: World) -> None:
     receipts = _purged_world(world)
     with world.factory.begin() as s:
-        victim = s.scalars(select(RetentionPurgedRead.read_id)
-                           .where(RetentionPurgedRead.run_id == receipts[0])).first()  # fmt: skip
+        victim = s.scalars(
+            select(RetentionPurgedRead.read_id).where(RetentionPurgedRead.run_id == receipts[0])
+        ).first()
         s.execute(delete(RetentionPurgedRead).where(RetentionPurgedRead.read_id == victim))
     kinds = _kinds(_audit(world))
     assert ("receipt", f"receipt:{receipts[0]}") in kinds
@@ -150,10 +161,20 @@ def test_bookkeeping_of_an_interrupted_run_is_flagged(world: World) -> None:
         run = RetentionRun(owner="host:1", policy={})
         s.add(run)
         s.flush()
-        s.add(RetentionPurgedRead(read_id=read_id, run_id=run.id, site_id=None,
-                                  captured_at=days_ago(31), files=0, state="deleting"))  # fmt: skip
-        s.execute(update(PlateReadRow).where(PlateReadRow.read_id == read_id)
-                  .values(images_purged_at=NOW, crop_path=None, frame_path=None))  # fmt: skip
+        s.add(
+            RetentionPurgedRead(
+                read_id=read_id,
+                run_id=run.id,
+                site_id=None,
+                captured_at=days_ago(31),
+                files=0,
+                state="deleting",
+            )
+        )
+        s.execute(
+            update(PlateReadRow)
+            .where(PlateReadRow.read_id == read_id)
+            .values(images_purged_at=NOW, crop_path=None, frame_path=None)
+        )
     kinds = {k for k, _ in _kinds(_audit(world))}
-    assert {"interrupted_run", "pending_deletion", "file_after_purge",
-            "plate_text_kept"} <= kinds  # fmt: skip
+    assert {"interrupted_run", "pending_deletion", "file_after_purge", "plate_text_kept"} <= kinds

@@ -21,8 +21,10 @@ sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def _old_and_young(world: World) -> tuple[str, str]:
     world.site("oak")
     now = datetime.now(UTC)
-    return (world.read("oak-cam0", now - timedelta(days=31)),
-            world.read("oak-cam0", now - timedelta(days=1)))  # fmt: skip
+    return (
+        world.read("oak-cam0", now - timedelta(days=31)),
+        world.read("oak-cam0", now - timedelta(days=1)),
+    )
 
 
 @sqlite_only
@@ -67,8 +69,21 @@ def test_audit_lists_violations_and_exits_1(world: World, db_url: str) -> None:
 def test_hold_commands_place_list_and_release_with_audit(world: World, db_url: str) -> None:
     old, _ = _old_and_young(world)
     env = cli_env(db_url, world.image_root)
-    add = run(env, "hold", "add", old, "--reason", "subpoena 7", "--until", "30d",
-              "--case-number", "CR-1", "--actor", "admin-ann", "--json")  # fmt: skip
+    add = run(
+        env,
+        "hold",
+        "add",
+        old,
+        "--reason",
+        "subpoena 7",
+        "--until",
+        "30d",
+        "--case-number",
+        "CR-1",
+        "--actor",
+        "admin-ann",
+        "--json",
+    )
     assert add.returncode == 0, add.stderr
     hold = json.loads(add.stdout)
     assert (hold["read_id"], hold["case_number"], hold["active"]) == (old, "CR-1", True)

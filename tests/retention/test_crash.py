@@ -27,8 +27,11 @@ def _store(world: World) -> tuple[list[str], list[str]]:
 def _no_unmarked_read_lost_a_file(world: World) -> None:
     """The invariant at any instant: a read not marked purged still has every file."""
     with world.factory() as s:
-        rows = s.execute(select(PlateReadRow.crop_path, PlateReadRow.frame_path)
-                         .where(PlateReadRow.images_purged_at.is_(None))).all()  # fmt: skip
+        rows = s.execute(
+            select(PlateReadRow.crop_path, PlateReadRow.frame_path).where(
+                PlateReadRow.images_purged_at.is_(None)
+            )
+        ).all()
     for crop, frame in rows:
         for rel in (crop, frame):
             assert rel is None or (world.image_root / rel).is_file(), rel
@@ -71,8 +74,13 @@ def test_killed_purge_is_finished_by_the_next_run_and_the_audit_is_clean(
 def test_a_second_purge_refuses_while_one_runs_and_says_so(world: World, db_url: str) -> None:
     _store(world)
     env = cli_env(db_url, world.image_root, batch_size=3)
-    first = start_paused({**env, "PLATEWATCH_RETENTION__TEST_PAUSE": "after_mark",
-                          "PLATEWATCH_RETENTION__TEST_PAUSE_BATCH": "1"})  # fmt: skip
+    first = start_paused(
+        {
+            **env,
+            "PLATEWATCH_RETENTION__TEST_PAUSE": "after_mark",
+            "PLATEWATCH_RETENTION__TEST_PAUSE_BATCH": "1",
+        }
+    )
     try:
         second = run(env, "purge")
         assert second.returncode == 75

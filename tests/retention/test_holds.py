@@ -18,8 +18,15 @@ from tests.retention.world import NOW, World, days_ago, settings
 
 def _hold(world: World, read_id: str, until_days: float, **kw: str) -> int:
     with world.factory.begin() as s:
-        view = place_hold(s, read_id=read_id, actor="admin-ann", reason="FOIA request 12",
-                          until=NOW + timedelta(days=until_days), now=NOW, **kw)  # fmt: skip
+        view = place_hold(
+            s,
+            read_id=read_id,
+            actor="admin-ann",
+            reason="FOIA request 12",
+            until=NOW + timedelta(days=until_days),
+            now=NOW,
+            **kw,
+        )
         return view.id
 
 
@@ -38,8 +45,12 @@ def test_admin_hold_keeps_images_until_its_end_then_they_go(world: World) -> Non
         # Held images past policy are not a violation.
         assert audit_retention(s, settings(), world.image_root, now=NOW).ok
         [view] = list_holds(s, now=NOW)
-    assert (view.id, view.read_id, view.case_number, view.active) == (hold_id, held, "2025-0042",
-                                                                      True)  # fmt: skip
+    assert (view.id, view.read_id, view.case_number, view.active) == (
+        hold_id,
+        held,
+        "2025-0042",
+        True,
+    )
 
     later = NOW + timedelta(days=10)
     with world.factory() as s:
@@ -56,11 +67,17 @@ def test_release_ends_the_hold_and_both_are_audited(world: World) -> None:
     hold_id = _hold(world, read_id, 30)
     with world.factory.begin() as s:
         view = release_hold(s, hold_id, actor="admin-bob", reason="request withdrawn", now=NOW)
-    assert (view.active, view.released_by, view.release_reason) == (False, "admin-bob",
-                                                                    "request withdrawn")  # fmt: skip
+    assert (view.active, view.released_by, view.release_reason) == (
+        False,
+        "admin-bob",
+        "request withdrawn",
+    )
     with world.factory() as s:
-        events = s.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.subject,
-                                  AuditEvent.purpose).order_by(AuditEvent.id)).all()  # fmt: skip
+        events = s.execute(
+            select(
+                AuditEvent.actor, AuditEvent.action, AuditEvent.subject, AuditEvent.purpose
+            ).order_by(AuditEvent.id)
+        ).all()
         assert verify_audit_chain(s) == []
     assert [tuple(e) for e in events] == [
         ("admin-ann", "retention.hold.place", f"read:{read_id}", "FOIA request 12"),
@@ -99,8 +116,14 @@ def test_bad_holds_are_refused_and_nothing_is_written(
     world.site("oak")
     read_id = world.read("oak-cam0", days_ago(3))
     with pytest.raises(HoldError, match=message), world.factory.begin() as s:
-        place_hold(s, read_id=read_id, actor="a", reason=reason,
-                   until=NOW + timedelta(days=until_days), now=NOW)  # fmt: skip
+        place_hold(
+            s,
+            read_id=read_id,
+            actor="a",
+            reason=reason,
+            until=NOW + timedelta(days=until_days),
+            now=NOW,
+        )
     _assert_nothing_written(world)
 
 

@@ -19,8 +19,11 @@ MICRO = timedelta(microseconds=1)
 def _due_ids(world: World, now: datetime, **overrides: object) -> set[str]:
     run_purge(world.engine, settings(**overrides), world.image_root, now=now)
     with world.factory() as s:
-        return set(s.scalars(select(PlateReadRow.read_id)
-                             .where(PlateReadRow.images_purged_at.is_not(None))))  # fmt: skip
+        return set(
+            s.scalars(
+                select(PlateReadRow.read_id).where(PlateReadRow.images_purged_at.is_not(None))
+            )
+        )
 
 
 def test_exactly_thirty_days_is_due_and_one_microsecond_less_is_not(world: World) -> None:
@@ -83,13 +86,23 @@ def test_per_site_policy_and_shorter_resident_policy(world: World) -> None:
     with world.factory() as s:
         plan = plan_purge(s, settings(), now=NOW)
     assert plan.reads == 5
-    assert {c.site_id: c.reads for c in plan.counts_by_site} == {short: 2, default: 2,
-                                                                 long_resident: 1}  # fmt: skip
-    assert plan.policy["sites"] == {str(short): Terms(7, 24).as_json(),
-                                    str(long_resident): Terms(10, 480).as_json()}  # fmt: skip
+    assert {c.site_id: c.reads for c in plan.counts_by_site} == {
+        short: 2,
+        default: 2,
+        long_resident: 1,
+    }
+    assert plan.policy["sites"] == {
+        str(short): Terms(7, 24).as_json(),
+        str(long_resident): Terms(10, 480).as_json(),
+    }
 
-    assert _due_ids(world, NOW) == {r_short_8d, r_default_31d, r_resident_25h,
-                                    r_odd_resident_11d, r_no_site_8d}  # fmt: skip
+    assert _due_ids(world, NOW) == {
+        r_short_8d,
+        r_default_31d,
+        r_resident_25h,
+        r_odd_resident_11d,
+        r_no_site_8d,
+    }
     for kept in (r_short_6d, r_default_8d, r_resident_23h):
         assert len(world.files_of(kept)) == 2
 

@@ -65,8 +65,9 @@ def test_many_batches_one_receipt_and_the_next_run_chains(world: World) -> None:
 
     first = run_purge(world.engine, settings(batch_size=4), world.image_root, now=NOW)
     assert first.receipt.read_count == 23 and first.files_deleted == 46
-    assert world.all_files() == [p.relative_to(world.image_root).as_posix()
-                                 for p in world.files_of(kept)]  # fmt: skip
+    assert world.all_files() == [
+        p.relative_to(world.image_root).as_posix() for p in world.files_of(kept)
+    ]
 
     second = run_purge(world.engine, settings(batch_size=4), world.image_root, now=NOW)
     assert (
@@ -123,8 +124,11 @@ def test_a_path_escaping_the_image_root_is_refused_and_left_for_the_audit(world:
     outside = world.image_root.parent / "precious.txt"
     outside.write_text("keep me")
     with world.factory.begin() as s:
-        s.execute(update(PlateReadRow).where(PlateReadRow.read_id == read_id)
-                  .values(crop_path="../precious.txt"))  # fmt: skip
+        s.execute(
+            update(PlateReadRow)
+            .where(PlateReadRow.read_id == read_id)
+            .values(crop_path="../precious.txt")
+        )
 
     result = run_purge(world.engine, settings(), world.image_root, now=NOW)
 
@@ -136,7 +140,9 @@ def test_a_path_escaping_the_image_root_is_refused_and_left_for_the_audit(world:
     # The crop the row pointed at before the edit is now a stray on disk too.
     crop = f"oak-cam0/{days_ago(31):%Y/%m/%d}/{read_id}_crop.jpg"
     assert sorted((v.kind, v.subject) for v in report.violations) == [
-        ("file_after_purge", crop), ("pending_deletion", f"read:{read_id}")]  # fmt: skip
+        ("file_after_purge", crop),
+        ("pending_deletion", f"read:{read_id}"),
+    ]
     assert "failed" in report.violations[-1].detail
 
 
@@ -144,7 +150,6 @@ def test_audit_grace_tolerates_reads_that_fell_due_since_the_last_purge(world: W
     world.site("oak")
     world.read("oak-cam0", NOW - timedelta(days=30, minutes=30))
     with world.factory() as s:
-        assert audit_retention(s, settings(audit_grace_minutes=60), world.image_root,
-                               now=NOW).ok  # fmt: skip
+        assert audit_retention(s, settings(audit_grace_minutes=60), world.image_root, now=NOW).ok
         late = audit_retention(s, settings(audit_grace_minutes=10), world.image_root, now=NOW)
     assert [v.kind for v in late.violations] == ["overdue"]

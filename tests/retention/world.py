@@ -24,20 +24,35 @@ class World:
     image_root: Path
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
-    def site(self, name: str, *, image_days: int | None = None,
-             resident_hours: int | None = None, cameras: int = 1) -> int:  # fmt: skip
+    def site(
+        self,
+        name: str,
+        *,
+        image_days: int | None = None,
+        resident_hours: int | None = None,
+        cameras: int = 1,
+    ) -> int:
         with self.factory.begin() as s:
-            site = Site(name=name, image_retention_days=image_days,
-                        resident_retention_hours=resident_hours)  # fmt: skip
+            site = Site(
+                name=name, image_retention_days=image_days, resident_retention_hours=resident_hours
+            )
             s.add(site)
             s.flush()
             for i in range(cameras):
                 s.add(Camera(id=f"{name}-cam{i}", site_id=site.id, name=f"{name} camera {i}"))
             return site.id
 
-    def read(self, camera_id: str, captured_at: datetime, *, resident: bool = False,
-             has_hit: bool = False, images: bool = True, site_id: int | None = -1,
-             plate: str = "ABC123") -> str:  # fmt: skip
+    def read(
+        self,
+        camera_id: str,
+        captured_at: datetime,
+        *,
+        resident: bool = False,
+        has_hit: bool = False,
+        images: bool = True,
+        site_id: int | None = -1,
+        plate: str = "ABC123",
+    ) -> str:
         """Store a read (and its crop and frame on disk unless images=False)."""
         read_id = f"r{next(self.counter):06d}"
         crop = frame = None
@@ -51,32 +66,63 @@ class World:
         with self.factory.begin() as s:
             if site_id == -1:
                 site_id = s.scalar(select(Camera.site_id).where(Camera.id == camera_id))
-            s.add(PlateReadRow(
-                read_id=read_id, camera_id=camera_id, site_id=site_id, captured_at=captured_at,
-                plate=plate, confidence=0.97, resident=resident, has_hit=has_hit,
-                detail={"alternatives": [{"plate": plate[:-1] + "8", "confidence": 0.2}]},
-                crop_path=crop, frame_path=frame,
-            ))  # fmt: skip
+            s.add(
+                PlateReadRow(
+                    read_id=read_id,
+                    camera_id=camera_id,
+                    site_id=site_id,
+                    captured_at=captured_at,
+                    plate=plate,
+                    confidence=0.97,
+                    resident=resident,
+                    has_hit=has_hit,
+                    detail={"alternatives": [{"plate": plate[:-1] + "8", "confidence": 0.2}]},
+                    crop_path=crop,
+                    frame_path=frame,
+                )
+            )
         return read_id
 
-    def alert(self, read_id: str, *, status: str = "confirmed", case_number: str | None = "C-1",
-              sightings: tuple[str, ...] = ()) -> int:  # fmt: skip
+    def alert(
+        self,
+        read_id: str,
+        *,
+        status: str = "confirmed",
+        case_number: str | None = "C-1",
+        sightings: tuple[str, ...] = (),
+    ) -> int:
         """An alert on a read (as the hotlist stage stores it), with later sightings."""
         with self.factory.begin() as s:
             read = s.get_one(PlateReadRow, read_id)
             alert = Alert(
-                read_id=read_id, camera_id=read.camera_id, site_id=read.site_id,
-                decision="alert", match_kind="exact", score=1.0, plate_read=read.plate or "",
-                read_confidence=0.97, entry_plate=read.plate or "", list_name="NCIC",
-                reason="stolen_vehicle", status=status, case_number=case_number,
-                first_seen_at=read.captured_at, last_seen_at=read.captured_at,
-            )  # fmt: skip
+                read_id=read_id,
+                camera_id=read.camera_id,
+                site_id=read.site_id,
+                decision="alert",
+                match_kind="exact",
+                score=1.0,
+                plate_read=read.plate or "",
+                read_confidence=0.97,
+                entry_plate=read.plate or "",
+                list_name="NCIC",
+                reason="stolen_vehicle",
+                status=status,
+                case_number=case_number,
+                first_seen_at=read.captured_at,
+                last_seen_at=read.captured_at,
+            )
             s.add(alert)
             s.flush()
             for seen in sightings:
                 later = s.get_one(PlateReadRow, seen)
-                s.add(AlertSighting(alert_id=alert.id, read_id=seen, camera_id=later.camera_id,
-                                    seen_at=later.captured_at))  # fmt: skip
+                s.add(
+                    AlertSighting(
+                        alert_id=alert.id,
+                        read_id=seen,
+                        camera_id=later.camera_id,
+                        seen_at=later.captured_at,
+                    )
+                )
             return alert.id
 
     def row(self, read_id: str) -> PlateReadRow:
@@ -89,8 +135,11 @@ class World:
         return sorted(self.image_root.rglob(f"{read_id}_*.jpg"))
 
     def all_files(self) -> list[str]:
-        return sorted(p.relative_to(self.image_root).as_posix()
-                      for p in self.image_root.rglob("*") if p.is_file())  # fmt: skip
+        return sorted(
+            p.relative_to(self.image_root).as_posix()
+            for p in self.image_root.rglob("*")
+            if p.is_file()
+        )
 
 
 def settings(**overrides: object) -> RetentionSettings:

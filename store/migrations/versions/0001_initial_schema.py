@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:48:12.447007
+Create Date: 2026-11-23 00:59:04.660429
 """
 
 from __future__ import annotations
