@@ -27,7 +27,7 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 MAX_ALTERNATIVES = 4
 MAX_CHOICE_VARIANTS = 6
-_POW36 = tuple(36**i for i in range(MAX_KEY_LENGTH + 3))
+_POW36 = tuple(36**i for i in range(MAX_KEY_LENGTH + 3))  # numpy builds it per batch
 
 
 def read_keys(canon: str, *, edits: bool) -> tuple[int | None, list[int]]:
@@ -41,9 +41,15 @@ def read_keys(canon: str, *, edits: bool) -> tuple[int | None, list[int]]:
     whole = full if n <= MAX_KEY_LENGTH else None
     if not edits or n < 2:
         return whole, []
-    pw = _POW36
     # Deleting either character of a run gives the same key; duplicates only cost a probe.
-    return whole, [(full // pw[n - p]) * pw[n - p - 1] + full % pw[n - p - 1] for p in range(n)]
+    return whole, [(full // above) * below + full % below for above, below in _SPLITS[n]]
+
+
+# Per plate length n, for each position p: (36^(n-p), 36^(n-p-1)); the digits of a key
+# above position p are key // 36^(n-p), those below it key % 36^(n-p-1).
+_SPLITS = tuple(
+    tuple((36 ** (n - p), 36 ** (n - p - 1)) for p in range(n)) for n in range(MAX_KEY_LENGTH + 2)
+)
 
 
 def probe(table: _Table, keys: Sequence[int], out: list[int]) -> None:
@@ -95,6 +101,8 @@ def choice_variants(read: PlateRead, canon: str, min_p: float) -> list[str]:
     sure = read.char_confidences
     if len(sure) == len(canon) and min(sure, default=1.0) > 1 - min_p:
         return []  # every top character is so likely that no runner-up reaches min_p
+    if max([p[1].p for p in choices if len(p) > 1], default=0.0) < min_p:
+        return []
     singles: list[tuple[float, int, str]] = []
     for i, position in enumerate(choices):
         if len(position) < 2 or position[1].p < min_p:

@@ -12,14 +12,16 @@ import signal
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platewatch.demo import DemoWorld, seed_demo
 from platewatch.settings import Settings
-from platewatch.supervise import Supervisor, platewatch_argv
+from platewatch.supervise import Child, Supervisor, platewatch_argv
 from store.db import make_engine, make_session_factory, transaction
 from store.schema import upgrade
+from stream.broker import EmbeddedBroker
+from stream.clients import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -83,52 +85,86 @@ def _print_ready(settings: Settings, world: DemoWorld, broker_mode: str, source:
     print(f"\nLogs: {settings.data_dir / 'logs'}. Ctrl-C stops everything.\n", flush=True)
 
 
-def run_pipeline(settings: Settings, options: RunOptions) -> int:
-    from stream.broker import EmbeddedBroker
-    from stream.clients import ensure_topics
+@dataclass
+class Pipeline:
+    """The pipeline's long-running processes on this machine: the embedded broker (unless a
+    cluster is configured), a matcher and the console, plus edge readers on demand."""
 
+    settings: Settings
+    durable: bool = False
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    broker: EmbeddedBroker | None = None
+    bootstrap: str = ""
+    broker_mode: str = ""
+
+    def __post_init__(self) -> None:
+        self.supervisor = Supervisor(self.settings.data_dir / "logs", self.env)
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.settings.console.host}:{self.settings.console.port}"
+
+    def start(self, ready_timeout_s: float = 60.0) -> None:
+        """Broker, topics, matcher and console; returns once the console answers."""
+        stream = self.settings.stream
+        if self.settings.kafka_bootstrap_servers:
+            self.bootstrap = self.settings.kafka_bootstrap_servers
+            self.broker_mode = f"Kafka cluster at {self.bootstrap}"
+        else:
+            logs = self.settings.data_dir / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            self.broker = EmbeddedBroker(
+                port=stream.broker_port,
+                durable_dir=(self.settings.data_dir / "broker") if self.durable else None,
+                cache_dir=stream.broker_cache_dir,
+                output=logs / "broker.log",
+            )
+            self.broker.start()
+            self.bootstrap = self.broker.bootstrap_servers
+            self.broker_mode = f"embedded Tansu on {self.bootstrap}, {self.broker.mode}"
+        ensure_topics(self.bootstrap, stream)
+        self.env["PLATEWATCH_KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
+        self.supervisor.start("matcher", platewatch_argv("matcher"))
+        self.supervisor.start("console", platewatch_argv("serve"))
+        _wait_http(f"{self.console_url}/login", self.supervisor, ready_timeout_s)
+
+    def start_edge(self, camera_id: str, source: str, models: str | None = None) -> Child:
+        extra = ["--models", models] if models else []
+        argv = platewatch_argv("edge", "--camera", camera_id, "--source", source, *extra)
+        return self.supervisor.start(f"edge-{camera_id}", argv, expected_to_exit=True)
+
+    def stop(self) -> None:
+        self.supervisor.stop_all()
+        if self.broker is not None:
+            self.broker.stop()
+
+    def __enter__(self) -> Pipeline:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_pipeline(settings: Settings, options: RunOptions) -> int:
+    """`platewatch run`: the demo world, the pipeline, one edge reader; until Ctrl-C."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # SIGTERM (systemd, a test) stops the pipeline the same way Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    env = dict(os.environ)
-    broker: EmbeddedBroker | None = None
-    supervisor = Supervisor(settings.data_dir / "logs", env)
+    pipeline = Pipeline(settings, durable=options.durable)
     try:
-        if settings.kafka_bootstrap_servers:
-            bootstrap = settings.kafka_bootstrap_servers
-            broker_mode = f"Kafka cluster at {bootstrap}"
-        else:
-            broker = EmbeddedBroker(
-                port=settings.stream.broker_port,
-                durable_dir=(settings.data_dir / "broker") if options.durable else None,
-                cache_dir=settings.stream.broker_cache_dir,
-                output=settings.data_dir / "logs" / "broker.log",
-            )
-            (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
-            broker.start()
-            bootstrap = broker.bootstrap_servers
-            broker_mode = f"embedded Tansu on {bootstrap}, {broker.mode}"
-        print(f"broker: {broker_mode}", flush=True)
-        ensure_topics(bootstrap, settings.stream)
-        env["PLATEWATCH_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
         world = prepare_database(settings)
+        pipeline.start(options.ready_timeout_s)
+        print(f"broker: {pipeline.broker_mode}", flush=True)
         source = options.source or str(demo_source(settings))
-        models = ["--models", options.models] if options.models else []
-        supervisor.start("matcher", platewatch_argv("matcher"))
-        supervisor.start("console", platewatch_argv("serve"))
-        _wait_http(
-            f"http://{settings.console.host}:{settings.console.port}/login",
-            supervisor,
-            options.ready_timeout_s,
-        )
-        supervisor.start(
-            "edge",
-            platewatch_argv("edge", "--camera", world.camera_id, "--source", source, *models),
-            expected_to_exit=True,
-        )
-        _print_ready(settings, world, broker_mode, source)
+        pipeline.start_edge(world.camera_id, source, options.models)
+        _print_ready(settings, world, pipeline.broker_mode, source)
         while True:
-            failed = supervisor.first_failure()
+            failed = pipeline.supervisor.first_failure()
             if failed is not None:
                 print(
                     f"{failed.name} stopped unexpectedly (exit {failed.process.returncode}); "
@@ -141,8 +177,6 @@ def run_pipeline(settings: Settings, options: RunOptions) -> int:
         print("\nstopping...", flush=True)
         return 0
     finally:
-        supervisor.stop_all()
-        if broker is not None:
-            broker.stop()
+        pipeline.stop()
         signal.signal(signal.SIGTERM, previous)
         print("all platewatch processes stopped.", flush=True)
