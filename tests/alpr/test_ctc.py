@@ -14,7 +14,8 @@ def frames(*columns: dict[str, float]) -> np.ndarray:
         for name, p in column.items():
             index = {"_": BLANK, "-": SEPARATOR}.get(name)
             q[t, index if index is not None else 1 + ALPHABET.index(name)] = p
-    return q / q.sum(axis=1, keepdims=True)
+    normalized: np.ndarray = q / q.sum(axis=1, keepdims=True)
+    return normalized
 
 
 def spell(text: str) -> list[dict[str, float]]:

@@ -14,7 +14,9 @@ def test_offline_pack_reads_every_demo_plate_once(settings: Settings, tmp_path: 
     capture = cv2.VideoCapture(str(clip))
     assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == round(3.6 * 15) * len(DEMO_PLATES)
     assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (
-        1280, 720)
+        1280,
+        720,
+    )
     capture.release()
     assert [p.name for p in clip.parent.iterdir()] == ["clip.mp4"]  # no temp file left
     reads = list(read_passes(settings, source=str(clip), camera_id="demo-cam-1"))

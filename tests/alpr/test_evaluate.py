@@ -61,19 +61,17 @@ def test_edit_distance() -> None:
     assert edit_distance("", "AB") == 2
 
 
-def test_accuracy_on_a_fixed_subset_of_real_photos(
-    reader: PlateReader, openalpr_dev: Path
-) -> None:
+def test_accuracy_on_a_fixed_subset_of_real_photos(reader: PlateReader, openalpr_dev: Path) -> None:
     labels = load_labels(openalpr_dev / "labels.csv")
     subset = labels[::SUBSET_STRIDE]
     result = evaluate(reader, subset, openalpr_dev, input_size=640)
-    summary = result.summary()
-    assert summary["images"] == summary["plates"] == len(subset) == 13
-    assert summary["detection_recall"] is not None and summary["detection_recall"] >= 0.8
+    figures = result.figures()
+    assert result.images == figures.plates == len(subset) == 13
+    assert figures.detection_recall is not None and figures.detection_recall >= 0.8
     # A floor well under the bench's full-set figure: this catches a broken pipeline, it does
     # not measure accuracy (make bench does, on all 265 photos).
-    assert summary["exact"] is not None and summary["exact"] >= 0.6
-    assert set(summary["regions"]) == {"us", "eu", "br"}  # type: ignore[arg-type]
+    assert figures.exact is not None and figures.exact >= 0.6
+    assert set(result.regions()) == {"us", "eu", "br"}
 
 
 def test_unreadable_photos_are_reported_and_counted_as_missed(
@@ -84,5 +82,7 @@ def test_unreadable_photos_are_reported_and_counted_as_missed(
     label = LabelledPlate("bad.jpg", "AB123", Box(x1=0, y1=0, x2=9, y2=9), "us", 2)
     result = evaluate(reader, [label], tmp_path, on_error=errors.append)
     assert result.images == 0 and result.failed == ["bad.jpg"]
-    assert errors == [f"{tmp_path / 'bad.jpg'}: not a decodable image (corrupt or unsupported format)"]
+    assert errors == [
+        f"{tmp_path / 'bad.jpg'}: not a decodable image (corrupt or unsupported format)"
+    ]
     assert result.summary()["detection_recall"] == 0.0

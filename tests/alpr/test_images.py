@@ -52,7 +52,7 @@ def test_a_crash_mid_write_leaves_no_file_under_the_final_name(
     def crash(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(images.os, "fsync", crash)
+    monkeypatch.setattr("alpr.images.os.fsync", crash)
     at = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
     with pytest.raises(OSError, match="No space left"):
         save_read_images(tmp_path, "cam1", at, READ_ID, crop=CROP, frame=FRAME)
@@ -70,8 +70,8 @@ def test_an_existing_image_is_replaced_whole(tmp_path: Path) -> None:
 
 def test_refuses_naive_times_and_path_like_ids(tmp_path: Path) -> None:
     with pytest.raises(ImageStoreError, match="timezone-aware"):
-        image_paths(tmp_path, "cam1", datetime(2025, 1, 1), READ_ID)  # noqa: DTZ001
-    with pytest.raises(ImageStoreError, match="camera id '../etc'"):
+        image_paths(tmp_path, "cam1", datetime(2025, 1, 1), READ_ID)
+    with pytest.raises(ImageStoreError, match=r"camera id '\.\./etc'"):
         image_paths(tmp_path, "../etc", datetime(2025, 1, 1, tzinfo=UTC), READ_ID)
     with pytest.raises(ImageStoreError, match="read id"):
         image_paths(tmp_path, "cam1", datetime(2025, 1, 1, tzinfo=UTC), "a/b")

@@ -28,8 +28,9 @@ def test_plain_fast_alpr_on_the_same_weights(models: Models, car_image: np.ndarr
 
 def test_thread_counts_come_from_settings(model_cache: Path, models: Models) -> None:
     del models
-    loaded = load_models(ModelSettings(cache_dir=model_cache, detector_threads=1,
-                                       detector_input=512), "offline")
+    loaded = load_models(
+        ModelSettings(cache_dir=model_cache, detector_threads=1, detector_input=512), "offline"
+    )
     assert isinstance(loaded.detector, PlateDetector)
     assert loaded.detector.input_size == 512
 

@@ -25,8 +25,14 @@ def test_folding_keeps_plate_characters_only() -> None:
     # model classes: 0 blank, 1 a, 2 B, 3 7, 4 中, 5 -, 6 Ö, 7 space
     assert kept.tolist() == [0, 1, 2, 3, 5, 7]
     targets = fold.argmax(axis=1).tolist()
-    assert targets == [0, 1 + ALPHABET.index("A"), 1 + ALPHABET.index("B"),
-                       1 + ALPHABET.index("7"), SEPARATOR, SEPARATOR]
+    assert targets == [
+        0,
+        1 + ALPHABET.index("A"),
+        1 + ALPHABET.index("B"),
+        1 + ALPHABET.index("7"),
+        SEPARATOR,
+        SEPARATOR,
+    ]
 
 
 def test_reads_a_real_plate(ocr: PlateOCR, car_image: np.ndarray) -> None:

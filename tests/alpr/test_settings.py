@@ -18,7 +18,7 @@ def test_unknown_keys_and_bad_regions_are_rejected() -> None:
     with pytest.raises(ValidationError):
         EdgeSettings(regoin="us")  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
-        EdgeSettings(region="mars")  # type: ignore[arg-type]
+        EdgeSettings(region="mars")
     with pytest.raises(SettingsError, match=r"edge\.region"):
         load_settings(None, edge={"region": "mars"})
 

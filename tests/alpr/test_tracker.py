@@ -13,12 +13,12 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 FRAME = np.zeros((720, 1280, 3), np.uint8)
 
 
-def observe(tracker: PassTracker, boxes: list[Box], at: float, text: str = "7ABC123",
-            p: float = 0.97) -> list[Track]:
+def observe(
+    tracker: PassTracker, boxes: list[Box], at: float, text: str = "7ABC123", p: float = 0.97
+) -> list[Track]:
     tracks = []
     for box, known in zip(boxes, tracker.assign(boxes, at), strict=True):
-        track = tracker.see(known, box, at, T0 + timedelta(seconds=at), frame=FRAME,
-                            confidence=0.8)
+        track = tracker.see(known, box, at, T0 + timedelta(seconds=at), frame=FRAME, confidence=0.8)
         reading = Reading(text, tuple(p for _ in text), tuple(((c, p),) for c in text), -1.0, 20)
         tracker.add_reading(track, Observation(box, 0.8, reading, "us"))
         tracks.append(track)

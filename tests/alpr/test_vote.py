@@ -13,8 +13,9 @@ def reading(text: str, p: float = 0.95, runner_up: str | None = None) -> Reading
 
 
 def test_two_clear_frames_outvote_a_blurred_one() -> None:
-    result = vote([(reading("7ABC123"), 1.0), (reading("7ABC123"), 1.0),
-                   (reading("1ABC123", 0.6), 0.6)])
+    result = vote(
+        [(reading("7ABC123"), 1.0), (reading("7ABC123"), 1.0), (reading("1ABC123", 0.6), 0.6)]
+    )
     assert result is not None
     assert result.text == "7ABC123"
     assert result.support == 3
@@ -25,7 +26,7 @@ def test_two_clear_frames_outvote_a_blurred_one() -> None:
 def test_probabilities_of_second_choices_count() -> None:
     # Each frame is unsure between 8 and B; together they agree B is likelier.
     ballots = [
-        (Reading("AB", (0.9, 0.55), (( ("A", 0.9), ), (("B", 0.55), ("8", 0.45))), 0, 9), 1.0),
+        (Reading("AB", (0.9, 0.55), ((("A", 0.9),), (("B", 0.55), ("8", 0.45))), 0, 9), 1.0),
         (Reading("A8", (0.9, 0.5), ((("A", 0.9),), (("8", 0.5), ("B", 0.48))), 0, 9), 1.0),
     ]
     result = vote(ballots)
