@@ -95,7 +95,9 @@ def synthetic_plates(n: int, seed: int, exclude: set[str]) -> list[tuple[str, st
     return list(out.items())
 
 
-def write_feed(path: Path, entries: list[tuple[str, str]]) -> None:
+def write_feed(path: Path, entries: list[tuple[str, str, int]]) -> None:
+    """A CSV feed; each record keeps its number (and entry date) from feed to feed, as a
+    real daily feed does, so a refresh changes only the records that did change."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(
@@ -111,7 +113,7 @@ def write_feed(path: Path, entries: list[tuple[str, str]]) -> None:
                 "expires_at",
             ]
         )
-        for i, (plate, state) in enumerate(entries):
+        for plate, state, i in entries:
             writer.writerow(
                 [
                     plate,
@@ -522,7 +524,9 @@ def run(report: Report) -> None:
         (p[:3] + "?" + p[4:], s) if i % 2 else (p[:4] + "*", s)
         for i, (p, s) in enumerate(entries[:100])
     ]
-    write_feed(feed, entries[100:] + partial)
+    numbered = [(p, s, i) for i, (p, s) in enumerate(entries)]
+    partial_numbered = [(p, s, len(entries) + i) for i, (p, s) in enumerate(partial)]
+    write_feed(feed, numbered[100:] + partial_numbered)
     report.note(
         SECTION,
         f"Synthetic list: {len(entries):,} plates in {len(FORMATS)} US/EU/BR "
@@ -532,7 +536,8 @@ def run(report: Report) -> None:
     churn = len(entries) * 3 // 100
     fresh = synthetic_plates(churn, 2025, exclude | {p for p, _ in entries})
     refresh = OUT / "hotlist-1m-next-day.csv"
-    write_feed(refresh, entries[churn:] + fresh + partial)
+    fresh_numbered = [(p, s, 2 * len(entries) + i) for i, (p, s) in enumerate(fresh)]
+    write_feed(refresh, numbered[max(100, churn) :] + fresh_numbered + partial_numbered)
     engine = bench_import(report, feed, refresh)
 
     folder = OUT / "index"

@@ -16,7 +16,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotlist.bulk import delete_entries, delete_ids, insert_entries, replace_plan
+from hotlist.bulk import bulk_load, delete_entries, delete_ids, insert_entries, replace_plan
 from hotlist.errors import AlreadyExistsError, ImportRejectedError, NotFoundError
 from hotlist.parse import (
     HOTLIST_FIELDS,
@@ -166,16 +166,15 @@ def _load(
     progress: ImportProgress | None,
 ) -> ImportReport:
     rows: tuple[HotlistRow, ...] | list[HotlistRow] = parsed.rows
-    removed = unchanged = 0
+    stale: list[int] = []
+    whole = unchanged = 0
     with paused_gc():
         if replace and not created:
             stale, rows, unchanged = replace_plan(session, hotlist.id, parsed.rows)
             if len(stale) > unchanged:
                 # Mostly new: clearing the list and loading it whole is the faster swap.
-                removed = delete_entries(session, hotlist.id)
+                whole, stale = len(stale) + unchanged, []
                 rows, unchanged = parsed.rows, 0
-            else:
-                removed = delete_ids(session, stale)
         elif not created:
             rows = _new_rows(session, hotlist.id, parsed.rows)
             unchanged = len(parsed.rows) - len(rows)
@@ -184,7 +183,9 @@ def _load(
             if progress is not None:
                 progress("write", done, len(rows))
 
-        imported = insert_entries(session, hotlist.id, rows, write_progress)
+        with bulk_load(session, len(rows), removing=whole + len(stale)):
+            removed = delete_entries(session, hotlist.id) if whole else delete_ids(session, stale)
+            imported = insert_entries(session, hotlist.id, rows, write_progress)
     touch(hotlist, refreshed=True)
     session.flush()
     return ImportReport(

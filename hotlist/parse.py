@@ -8,12 +8,24 @@ any error rejects the whole file (the default) or only the bad rows (`--skip-inv
 from __future__ import annotations
 
 import gc
+import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar, cast
 
+from hotlist.parse_columns import (
+    BAD,
+    Columns,
+    build_rows,
+    by_distinct,
+    doubtful_plates,
+    ends_before_start,
+    marked,
+    text_column,
+    too_long,
+)
 from hotlist.plates import MAX_PLATE_LENGTH, is_wildcard, normalize_entry_plate
 from hotlist.regions import state_code
 from hotlist.table_reader import Format, RowError, Source, _Records, _records
@@ -156,71 +168,72 @@ def _parse_hotlist(
     fields = _Fields(errors)
     records = _records(source, fmt, columns or {}, delimiter, fields=HOTLIST_FIELDS, errors=errors)
     total = len(records.rows) + len(errors)
-    candidates = _fast_hotlist_rows(records, fields)
+    built, doubtful = _fast_hotlist_rows(records, fields)
     if progress is not None:
         progress(total)
-    if None not in candidates:
-        keys = {(r.plate, r.state, r.record_number, r.reason) for r in candidates}  # type: ignore[union-attr]
-        if len(keys) == len(candidates):
-            return ParseResult(tuple(candidates), tuple(errors), total)  # type: ignore[arg-type]
-    rows: list[HotlistRow] = []
-    seen: dict[tuple[str, str | None, str | None, str], int] = {}
-    for i, fast in enumerate(candidates):
-        line = records.lines[i]
-        row = fast if fast is not None else _hotlist_row(line, records.rows[i], records.at, fields)
-        if row is None:
-            continue
-        first = seen.setdefault((row.plate, row.state, row.record_number, row.reason), line)
-        if first != line:
-            errors.append(RowError(line, "plate", f"duplicate of line {first}"))
-            continue
-        rows.append(row)
+    for i in sorted(doubtful):
+        # The per-row path says what is wrong (or normalizes a plate such as `abc-123`).
+        built[i] = _hotlist_row(records.lines[i], records.rows[i], records.at, fields)
+    rows = cast(list[HotlistRow], list(filter(None, built)) if doubtful else built)
+    rows = _without_duplicates(rows, errors)
     return ParseResult(tuple(rows), tuple(sorted(errors, key=lambda e: e.line)), total)
 
 
-def _fast_hotlist_rows(records: _Records, fields: _Fields) -> list[HotlistRow | None]:
-    """Validate column by column, where every check is a C-level map over a list; a row any
-    check doubts comes out as None and goes through the per-row path that explains why."""
-    at, cells = records.at, records.rows
+_KEY = operator.itemgetter(1, 2, 7, 3)  # plate, state, record number, reason
+_PLATE = operator.itemgetter(1)
 
-    def column(field: int) -> list[str]:
-        index = at[field]
-        return [row[index] for row in cells] if index >= 0 else [""] * len(cells)
 
-    plates: list[object] = list(column(0))
-    doubtful = {i for i, p in enumerate(column(0)) if not _plain_plate(p)}
-    columns: list[list[object]] = [
-        plates,
-        _distinct_map(column(1), fields.state_value),
-        _distinct_map(column(2), fields.reason_value),
-    ]
+def _without_duplicates(rows: list[HotlistRow], errors: list[RowError]) -> list[HotlistRow]:
+    """Rows with the same plate, state, record number and reason as an earlier row become
+    errors pointing at the first."""
+    # Plates alone are nearly always distinct, and far cheaper to compare than 4-tuples.
+    if len(set(map(_PLATE, rows))) == len(rows) or len(set(map(_KEY, rows))) == len(rows):
+        return rows
+    kept: list[HotlistRow] = []
+    seen: dict[tuple[str, str | None, str | None, str], int] = {}
+    for row in rows:
+        first = seen.setdefault(_KEY(row), row.line)
+        if first != row.line:
+            errors.append(RowError(row.line, "plate", f"duplicate of line {first}"))
+        else:
+            kept.append(row)
+    return kept
+
+
+def _fast_hotlist_rows(
+    records: _Records, fields: _Fields
+) -> tuple[list[HotlistRow | None], set[int]]:
+    """Rows built column by column, and the rows any check doubts (their slot is None; the
+    per-row path looks at them again)."""
+    table = Columns(records.rows, records.columns)
+    at = records.at
+    plates = table[at[0]]
+    doubtful = doubtful_plates(plates)
+    state, bad_state = by_distinct(table[at[1]], fields.state_value)
+    reason, bad_reason = by_distinct(table[at[2]], fields.reason_value)
+    entered, bad_entered = by_distinct(table[at[7]], fields.date_value)
+    expires, bad_expires = by_distinct(table[at[8]], fields.date_value)
+    for values, bad in ((state, bad_state), (reason, bad_reason), (entered, bad_entered)):
+        if bad:
+            doubtful.update(marked(values))
+    if bad_expires:
+        doubtful.update(marked(expires))
+    doubtful.update(ends_before_start(entered, expires))
+    texts = []
     for k, name in ((3, "make"), (4, "model"), (5, "color"), (6, "record_number")):
-        limit = _TEXT_LIMITS[name]
-        columns.append([(v.strip() or None) if len(v) <= limit else _BAD for v in column(k)])
-    entered = _distinct_map(column(7), fields.date_value)
-    expires = _distinct_map(column(8), fields.date_value)
-    columns += [entered, expires]
-    for values in columns[1:]:
-        doubtful.update(i for i, v in enumerate(values) if v is _BAD)
-    doubtful.update(
-        i
-        for i, (en, ex) in enumerate(zip(entered, expires, strict=True))
-        if isinstance(en, datetime) and isinstance(ex, datetime) and ex < en
-    )
-    built: list[HotlistRow | None] = list(
-        map(HotlistRow._make, zip(records.lines, *columns, strict=True))
-    )
+        raw = table[at[k]]
+        values, long = text_column(raw, _TEXT_LIMITS[name])
+        if long:
+            doubtful.update(too_long(raw, _TEXT_LIMITS[name]))
+        texts.append(values)
+    columns = [records.lines, plates, state, reason, *texts, entered, expires]
+    built: list[HotlistRow | None] = list(build_rows(HotlistRow, columns))
     for i in doubtful:
         built[i] = None
-    return built
+    return built, doubtful
 
 
-def _distinct_map(values: list[str], check: Callable[[str], object]) -> list[object]:
-    verdicts = {value: check(value) for value in set(values)}
-    return list(map(verdicts.__getitem__, values))
-
-
-_BAD = object()
+_BAD = BAD
 
 
 def parse_safelist_csv(

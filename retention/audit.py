@@ -22,7 +22,13 @@ from retention.receipts import verify_receipts
 from retention.settings import RetentionSettings
 from store.base import utcnow
 from store.db import make_session_factory
-from store.tables import PlateReadRow, RetentionPurgedRead, RetentionReceipt, RetentionRun
+from store.tables import (
+    PlateReadRow,
+    RetentionBatch,
+    RetentionPurgedRead,
+    RetentionReceipt,
+    RetentionRun,
+)
 
 _LOOKUP_CHUNK = 5000
 
@@ -178,17 +184,20 @@ def _bookkeeping(session: Session, limit: int) -> list[Violation]:
             )
         )
     ]
-    item, read = RetentionPurgedRead, PlateReadRow
-    for read_id, state in session.execute(
-        select(item.read_id, item.state).where(item.state != "done").limit(limit)
-    ):
-        found.append(
-            Violation(
-                "pending_deletion",
-                f"read:{read_id}",
-                f"marked purged but its files are {state}; run `platewatch retention purge` again",
-            )
+    item, read, batch = RetentionPurgedRead, PlateReadRow, RetentionBatch
+    open_batches = (
+        select(batch.run_id, batch.number, batch.state, func.count(item.read_id))
+        .join(item, and_(item.run_id == batch.run_id, item.batch == batch.number), isouter=True)
+        .where(batch.state != "done")
+        .group_by(batch.run_id, batch.number, batch.state)
+        .limit(limit)
+    )
+    for run_id, number, state, reads in session.execute(open_batches):
+        why = (
+            f"{reads} reads marked purged but the batch is {state}: their files may remain; "
+            "run `platewatch retention purge` again"
         )
+        found.append(Violation("pending_deletion", f"run:{run_id}/batch:{number}", why))
     unjournalled = ~exists().where(item.read_id == read.read_id)
     for (read_id,) in session.execute(
         select(read.read_id).where(read.images_purged_at.is_not(None), unjournalled).limit(limit)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from retention.holds import held_clause
@@ -14,7 +14,7 @@ from retention.policy import due_clause, load_policy, site_of_read
 from retention.receipts import SiteCount
 from retention.settings import RetentionSettings
 from store.base import utcnow
-from store.tables import PlateReadRow, RetentionPurgedRead
+from store.tables import PlateReadRow, RetentionBatch, RetentionPurgedRead
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,14 @@ def plan_purge(
         )
         or 0
     )
-    pending = (
-        session.scalar(
-            select(func.count())
-            .select_from(RetentionPurgedRead)
-            .where(RetentionPurgedRead.state != "done")
-        )
-        or 0
+    item, batch = RetentionPurgedRead, RetentionBatch
+    open_reads = (
+        select(func.count())
+        .select_from(item)
+        .join(batch, and_(batch.run_id == item.run_id, batch.number == item.batch))
+        .where(batch.state != "done")
     )
+    pending = session.scalar(open_reads) or 0
     return PurgePlan(
         as_of=policy.as_of,
         policy=policy.as_json(),

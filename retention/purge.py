@@ -1,10 +1,10 @@
 """The purge: delete the images of reads past their policy, provably and safely.
 
-Each batch is three steps. (1) One transaction picks due reads that are not held, copies their
-image paths into the purge journal as `deleting`, and marks the reads purged (paths cleared,
-plate text removed when the policy says so). (2) The files are unlinked. (3) The journal rows
-become `done`. A kill after (1) leaves marked reads whose files may remain, listed in the
-journal; the next run deletes them before anything else and writes the dead run's receipt.
+Each batch is three steps. (1) One transaction opens the batch as `deleting`, picks due reads
+that are not held, copies their image paths into the purge journal and marks the reads purged
+(paths cleared, plate text removed when the policy says so). (2) The files are unlinked. (3) The
+batch becomes `done`. A kill after (1) leaves an open batch of marked reads whose files may
+remain; the next run deletes them before anything else and writes the dead run's receipt.
 So no unmarked read ever points at a deleted file, and after a rerun no file is left behind.
 Step 1 of the next batch runs while step 2 of the previous one waits on the disk.
 """
@@ -23,17 +23,17 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    ColumnElement,
     Engine,
     Integer,
     Select,
-    String,
     and_,
     case,
+    delete,
     insert,
     literal,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,11 +46,11 @@ from retention.receipts import ReceiptView, get_receipt, issue_receipt
 from retention.settings import RetentionSettings
 from store.base import utcnow
 from store.db import make_session_factory
-from store.tables import PlateReadRow, RetentionPurgedRead, RetentionRun
+from store.tables import PlateReadRow, RetentionBatch, RetentionPurgedRead, RetentionRun
 
 log = logging.getLogger(__name__)
 
-DELETING, FAILED, DONE = "deleting", "failed", "done"
+FAILED, DONE = "failed", "done"
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,9 @@ class _BatchKey:
 class _Marked:
     read_ids: tuple[str, ...]
     rels: tuple[str, ...]
-    read_of: dict[str, str]
     last_captured_at: datetime | None
-    # Selects exactly these journal rows.
-    scope: ColumnElement[bool]
+    # The (run id, batch number) of the batches these reads belong to.
+    batches: tuple[tuple[int, int], ...]
 
     @property
     def reads(self) -> int:
@@ -118,7 +117,6 @@ def _due_batch(policy: RetentionPolicy, batch: _BatchKey, cursor: datetime | Non
             files,
             read.crop_path,
             read.frame_path,
-            literal(DELETING, String),
         )
         .where(read.images_purged_at.is_(None), due_clause(policy), ~held_clause(policy.as_of))
         .order_by(read.captured_at)
@@ -139,6 +137,7 @@ def _mark_batch(
         # plan that runs in ~50 ms.
         session.execute(text("SET LOCAL jit = off"))
     choose = _due_batch(policy, batch, cursor)
+    session.execute(insert(RetentionBatch).values(run_id=batch.run_id, number=batch.number))
     columns = [
         item.read_id,
         item.run_id,
@@ -148,64 +147,72 @@ def _mark_batch(
         item.files,
         item.crop_path,
         item.frame_path,
-        item.state,
     ]
     journalled = session.execute(
         insert(item)
         .from_select(columns, choose)
         .returning(item.read_id, item.captured_at, item.crop_path, item.frame_path)
     ).all()
-    scope = and_(item.run_id == batch.run_id, item.batch == batch.number)
-    marked = _collect(journalled, scope)
+    if not journalled:  # nothing left to purge: the run is over, no batch to keep open
+        session.execute(
+            delete(RetentionBatch).where(
+                RetentionBatch.run_id == batch.run_id, RetentionBatch.number == batch.number
+            )
+        )
+        return _collect((), ())
     marks: dict[str, object] = {"images_purged_at": utcnow(), "crop_path": None, "frame_path": None}
     if not policy.keep_plate_text_without_hit:
         # The detail keeps the recognizer's alternatives, which spell the plate out too.
         marks["plate"] = case((read.has_hit, read.plate), else_=None)
         marks["detail"] = case((read.has_hit, read.detail), else_=literal({}, JSON))
     # Matching by batch, not by a list of ids: no statement with thousands of parameters.
+    this_batch = select(item.read_id).where(item.run_id == batch.run_id, item.batch == batch.number)
     session.execute(
-        update(read).where(read.read_id.in_(select(item.read_id).where(scope))).values(marks),
+        update(read).where(read.read_id.in_(this_batch)).values(marks),
         execution_options={"synchronize_session": False},
     )
-    return marked
+    return _collect(journalled, ((batch.run_id, batch.number),))
 
 
 def _collect(
-    rows: Iterable[tuple[str, datetime, str | None, str | None]], scope: ColumnElement[bool]
+    rows: Iterable[tuple[str, datetime, str | None, str | None]],
+    batches: tuple[tuple[int, int], ...],
 ) -> _Marked:
     rels: list[str] = []
-    read_of: dict[str, str] = {}
     last: datetime | None = None
     read_ids: list[str] = []
     for read_id, captured_at, crop, frame in rows:
         read_ids.append(read_id)
         last = captured_at if last is None else max(last, captured_at)
-        for rel in (crop, frame):
-            if rel:
-                rels.append(rel)
-                read_of[rel] = read_id
-    return _Marked(tuple(read_ids), tuple(rels), read_of, last, scope)
+        rels.extend(rel for rel in (crop, frame) if rel)
+    return _Marked(tuple(read_ids), tuple(rels), last, batches)
 
 
-def _pending_files(session: Session, scope: ColumnElement[bool]) -> _Marked:
-    item = RetentionPurgedRead
-    query = select(item.read_id, item.captured_at, item.crop_path, item.frame_path).where(scope)
-    return _collect(session.execute(query).all(), scope)
-
-
-def _close_batch(session: Session, marked: _Marked, failed: Sequence[str]) -> None:
-    """Step 3: journal rows whose files are all gone become done; the rest, failed."""
-    item = RetentionPurgedRead
-    failed_reads = sorted({marked.read_of[rel] for rel in failed})
-    no_sync = {"synchronize_session": False}
-    done = update(item).where(marked.scope).values(state=DONE, crop_path=None, frame_path=None)
-    if failed_reads:
-        done = done.where(item.read_id.not_in(failed_reads))
-        session.execute(
-            update(item).where(item.read_id.in_(failed_reads)).values(state=FAILED),
-            execution_options=no_sync,
+def _open_batches(session: Session) -> _Marked:
+    """The journalled files of every batch a killed run left open (or that failed)."""
+    item, open_batch = RetentionPurgedRead, RetentionBatch
+    keys = tuple(
+        (run_id, number)
+        for run_id, number in session.execute(
+            select(open_batch.run_id, open_batch.number).where(open_batch.state != DONE)
         )
-    session.execute(done, execution_options=no_sync)
+    )
+    query = (
+        select(item.read_id, item.captured_at, item.crop_path, item.frame_path)
+        .join(open_batch, and_(open_batch.run_id == item.run_id, open_batch.number == item.batch))
+        .where(open_batch.state != DONE)
+    )
+    return _collect(session.execute(query).all(), keys)
+
+
+def _close_batches(session: Session, marked: _Marked, failed: Sequence[str]) -> None:
+    """Step 3: a batch whose files are all gone is done; otherwise failed, for a retry."""
+    if marked.batches:
+        session.execute(
+            update(RetentionBatch)
+            .where(tuple_(RetentionBatch.run_id, RetentionBatch.number).in_(marked.batches))
+            .values(state=FAILED if failed else DONE)
+        )
 
 
 @dataclass
@@ -231,8 +238,8 @@ class _Purge:
     def recover(self) -> list[int]:
         """Finish what killed runs left: delete journalled files, then receipt those runs."""
         with self.factory.begin() as session:
-            pending = _pending_files(session, RetentionPurgedRead.state.in_([DELETING, FAILED]))
-        if pending.reads:
+            pending = _open_batches(session)
+        if pending.batches:
             log.warning(
                 "finishing an interrupted purge: %s reads, %s files journalled",
                 pending.reads,
@@ -243,7 +250,7 @@ class _Purge:
                 self.image_root, folders_of(pending.rels), self.settings.delete_threads
             )
             with self.factory.begin() as session:
-                _close_batch(session, pending, failed)
+                _close_batches(session, pending, failed)
         receipts = []
         with self.factory.begin() as session:
             dead = session.scalars(
@@ -313,7 +320,7 @@ class _Purge:
         """Step 3 for one batch, once its files are gone."""
         failed = unlinking.result()
         with self.factory.begin() as session:
-            _close_batch(session, marked, failed)
+            _close_batches(session, marked, failed)
         done = self.done
         self.done = PurgeProgress(
             done.batches + 1, done.reads + marked.reads, done.files + len(marked.rels)

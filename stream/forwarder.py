@@ -1,9 +1,9 @@
 """The edge forwarder: a thread that drains the outbox to the broker, oldest first.
 
 One batch is in flight at a time. A read is removed from the outbox only when its send was
-acknowledged (acks=all); at the first failure the producer is thrown away (its idempotence
-state may be stale after a broker restart) and the unacknowledged tail is sent again after a
-back-off. A resend can duplicate a read on the topic; the matcher stores by read id, so the
+acknowledged (acks=all); at the first failure the producer is thrown away with its pending
+copies and the unacknowledged tail is sent again, in order, after a back-off. A resend can
+duplicate a read on the topic; the matcher stores by read id, so the
 database still holds it once.
 """
 
@@ -92,8 +92,10 @@ class Forwarder:
         try:
             sent = self._deliver(batch)
         except (KafkaError, DeliveryFailedError, OSError) as exc:
-            # The producer is kept: it is not idempotent, so it holds no sequence state a
-            # broker restart could invalidate, and it reconnects by itself.
+            # Drop the producer with whatever it still holds: the outbox keeps those reads and
+            # resends them in order, whereas a kept producer would go on retrying its own
+            # copies beside ours and, on a slow broker, double the work of every retry.
+            self._close_producer(timeout=0)
             self._mark_down(exc)
             self._back_off()
             return

@@ -13,6 +13,7 @@ from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
 from store.tables.retention import (
+    RetentionBatch,
     RetentionHold,
     RetentionPurgedRead,
     RetentionReceipt,
@@ -32,6 +33,7 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "PlateReadRow",
+    "RetentionBatch",
     "RetentionHold",
     "RetentionPurgedRead",
     "RetentionReceipt",

@@ -1,8 +1,8 @@
 """Retention's own tables: purge runs, the per-read purge journal, receipts and legal holds.
 
 A purge marks a batch of reads and journals their image paths in one transaction, deletes the
-files, then closes the journal rows; a purge killed in between leaves journal rows that the next
-run finishes. The journal rows stay as the itemization of each receipt, so an auditor can
+files, then closes the batch; a purge killed in between leaves an open batch whose files the
+next run deletes. The journal rows stay as the itemization of each receipt, so an auditor can
 recompute the digest of purged read ids.
 """
 
@@ -40,28 +40,33 @@ class RetentionRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class RetentionBatch(Base):
+    """One batch of a run: `deleting` while its files may still exist, then `done`, or
+    `failed` when some could not be deleted (the next run retries them)."""
+
+    __tablename__ = "retention_batches"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(8), default="deleting")
+
+
 class RetentionPurgedRead(Base):
-    """A read purged by a run: `deleting` while its files may still exist, then `done`."""
+    """A read purged by a run, with the image paths it had (the read forgets them)."""
 
     __tablename__ = "retention_purged_reads"
-    __table_args__ = (
-        Index("ix_retention_purged_reads_run_batch", "run_id", "batch"),
-        # Finds the few rows a killed run left open among the many done ones.
-        Index("ix_retention_purged_reads_state", "state"),
-    )
+    __table_args__ = (Index("ix_retention_purged_reads_run_batch", "run_id", "batch"),)
 
     read_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("plate_reads.read_id"), primary_key=True
     )
     run_id: Mapped[int] = mapped_column(ForeignKey("retention_runs.id"))
-    batch: Mapped[int] = mapped_column(default=0)
+    batch: Mapped[int]
     site_id: Mapped[int | None] = mapped_column(default=None)
     captured_at: Mapped[datetime]
     files: Mapped[int] = mapped_column(default=0)
-    # Copied from the read (which forgets them when marked) and cleared once deleted.
     crop_path: Mapped[str | None] = mapped_column(String(300), default=None)
     frame_path: Mapped[str | None] = mapped_column(String(300), default=None)
-    state: Mapped[str] = mapped_column(String(8), default="deleting")
 
 
 class RetentionReceipt(Base):

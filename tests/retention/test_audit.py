@@ -11,6 +11,7 @@ from retention.audit import AuditReport, audit_retention
 from retention.purge import run_purge
 from store.tables import (
     PlateReadRow,
+    RetentionBatch,
     RetentionPurgedRead,
     RetentionReceipt,
     RetentionRun,
@@ -161,14 +162,10 @@ def test_bookkeeping_of_an_interrupted_run_is_flagged(world: World) -> None:
         run = RetentionRun(owner="host:1", policy={})
         s.add(run)
         s.flush()
+        s.add(RetentionBatch(run_id=run.id, number=1, state="deleting"))
         s.add(
             RetentionPurgedRead(
-                read_id=read_id,
-                run_id=run.id,
-                site_id=None,
-                captured_at=days_ago(31),
-                files=0,
-                state="deleting",
+                read_id=read_id, run_id=run.id, batch=1, captured_at=days_ago(31), files=0
             )
         )
         s.execute(

@@ -12,7 +12,7 @@ from retention.plan import plan_purge
 from retention.purge import run_purge
 from retention.receipts import GENESIS, list_receipts, receipt_read_ids
 from store.audit import verify_audit_chain
-from store.tables import AuditEvent, PlateReadRow, RetentionPurgedRead
+from store.tables import AuditEvent, PlateReadRow, RetentionBatch
 from tests.retention.world import NOW, World, days_ago, settings
 
 
@@ -77,7 +77,7 @@ def test_many_batches_one_receipt_and_the_next_run_chains(world: World) -> None:
     assert second.receipt.prev_hash == first.receipt.hash
     with world.factory() as s:
         assert [r.id for r in list_receipts(s)] == [second.receipt.id, first.receipt.id]
-        assert s.scalar(select(RetentionPurgedRead.state).distinct()) == "done"
+        assert s.scalar(select(RetentionBatch.state).distinct()) == "done"
         assert len(receipt_read_ids(s, first.receipt.id)) == len(ids)
 
 
@@ -141,9 +141,9 @@ def test_a_path_escaping_the_image_root_is_refused_and_left_for_the_audit(world:
     crop = f"oak-cam0/{days_ago(31):%Y/%m/%d}/{read_id}_crop.jpg"
     assert sorted((v.kind, v.subject) for v in report.violations) == [
         ("file_after_purge", crop),
-        ("pending_deletion", f"read:{read_id}"),
+        ("pending_deletion", f"run:{result.receipt.run_id}/batch:1"),
     ]
-    assert "failed" in report.violations[-1].detail
+    assert "1 reads marked purged but the batch is failed" in report.violations[-1].detail
 
 
 def test_audit_grace_tolerates_reads_that_fell_due_since_the_last_purge(world: World) -> None:
