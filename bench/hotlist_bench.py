@@ -7,10 +7,8 @@ Run alone with `.venv/bin/python -m bench.hotlist_bench` (prints the figures), o
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -25,9 +23,8 @@ from sqlalchemy.exc import OperationalError
 import store.tables  # noqa: F401  (every table on the metadata)
 from alpr.read import Box, CharChoice, PlateRead
 from bench.report import Figure, Report
-from hotlist.cli_match import read_from_json
-from hotlist.index_build import build_index, write_index
-from hotlist.index_file import IndexFile, ListInfo
+from hotlist.index_build import build_index
+from hotlist.index_file import IndexFile
 from hotlist.lists import import_hotlist
 from hotlist.matcher import Matcher
 from hotlist.settings import MatchSettings
@@ -59,7 +56,6 @@ FORMATS = [
     ("br", "BRA", "LLLDDDD", 0.10),
     ("br", "BRA", "LLLDLDD", 0.10),
 ]
-LABEL_STATE = {"us": "", "br": "BRA", "eu": ""}
 
 
 @dataclass(frozen=True)
@@ -357,159 +353,6 @@ def _rate(work: Any, count: int) -> float:
     return count / (time.process_time() - started)
 
 
-# ------------------------------------------------------------------------- recall / false
-
-
-def read_photos() -> list[dict[str, Any]] | None:
-    """Every openalpr-dev photo read by `platewatch read --json --models offline`, cached."""
-    cache = OUT / "openalpr-dev-reads.jsonl"
-    if cache.exists():
-        return [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
-    exe = Path(sys.executable).parent / "platewatch"
-    probe = subprocess.run(
-        [str(exe), "read", "--help"], capture_output=True, text=True, check=False
-    )
-    if probe.returncode != 0:
-        return None
-    reads: list[dict[str, Any]] = []
-    for folder in sorted(p for p in DEV.iterdir() if p.is_dir()):
-        # File by file (not the folder) so each read's `source` names its photo.
-        photos = sorted(str(p) for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".png"})
-        done = subprocess.run(
-            [str(exe), "read", "--json", "--models", "offline", *photos],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            msg = f"platewatch read failed on {folder}: {done.stderr[-2000:]}"
-            raise RuntimeError(msg)
-        reads += [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    cache.write_text("".join(json.dumps(r) + "\n" for r in reads), encoding="utf-8")
-    return reads
-
-
-def _best_read(label: Label, reads: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The read of the labelled plate: the one whose box overlaps the label's most."""
-    x, y, w, h = label.box
-
-    def overlap(read: dict[str, Any]) -> float:
-        box = read.get("box")
-        if isinstance(box, dict):
-            box = [box["x1"], box["y1"], box["x2"], box["y2"]]
-        if not box:
-            return 0.0
-        ix = max(0, min(x + w, box[2]) - max(x, box[0]))
-        iy = max(0, min(y + h, box[3]) - max(y, box[1]))
-        return ix * iy / max(1, w * h)
-
-    candidates = sorted(reads, key=lambda r: (overlap(r), r.get("confidence", 0)), reverse=True)
-    return candidates[0] if candidates else None
-
-
-def _by_source(reads: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for read in reads:
-        source = str(read.get("source") or "")
-        key = "/".join(Path(source).parts[-2:])
-        grouped.setdefault(key, []).append(read)
-    return grouped
-
-
-def recall_experiment(report: Report, entries: list[tuple[str, str]]) -> None:
-
-    reads = read_photos()
-    if reads is None:
-        report.note(
-            SECTION,
-            "Hit recall / false alerts not measured: `platewatch read` is not "
-            "available yet; the experiment runs once it is.",
-        )
-        return
-    all_labels = labels()
-    grouped = _by_source(reads)
-    halves = (all_labels[0::2], all_labels[1::2])
-    tally: dict[tuple[str, str], list[int]] = {}
-    for fold, listed in enumerate(halves):
-        # A vehicle photographed twice is listed if either photo's plate is.
-        on_list = {lab.plate for lab in listed}
-        unlisted = [lab for lab in halves[1 - fold] if lab.plate not in on_list]
-        rows = [(i + 1, 1, plate, state, 0) for i, (plate, state) in enumerate(entries)]
-        base = len(rows)
-        rows += [
-            (base + i + 1, 1, lab.plate, LABEL_STATE[lab.region], 0) for i, lab in enumerate(listed)
-        ]
-        path = OUT / f"recall-fold{fold}.pwx"
-        write_index(path, [ListInfo(1, "bench", 1, 1, "ncic", None, None, None)], rows, [(1, 1)])
-        matcher = Matcher(IndexFile(path))
-        now = datetime.now(UTC)
-        for group, labs in (("listed", listed), ("unlisted", unlisted)):
-            for lab in labs:
-                raw = _best_read(lab, grouped.get(lab.file, []))
-                decisions = set()
-                if raw is not None:
-                    result = matcher.match(read_from_json(raw, camera="bench", now=now))
-                    for m in result.matches:
-                        right = m.entry_plate == lab.plate
-                        if group == "listed" and right:
-                            decisions.add(m.decision)
-                        elif group == "unlisted" or not right:
-                            decisions.add("false-" + m.decision)
-                counts = tally.setdefault((group, lab.region), [0, 0, 0, 0, 0])
-                counts[0] += 1
-                counts[1] += "alert" in decisions
-                counts[2] += bool(decisions & {"alert", "verify"})
-                counts[3] += "false-alert" in decisions
-                counts[4] += bool(decisions & {"false-alert", "false-verify"})
-    _report_recall(report, tally)
-
-
-def _report_recall(report: Report, tally: dict[tuple[str, str], list[int]]) -> None:
-    regions = sorted({r for _, r in tally})
-    for region in [*regions, "all"]:
-        listed = [
-            sum(v[i] for (g, r), v in tally.items() if g == "listed" and region in (r, "all"))
-            for i in range(5)
-        ]
-        unlisted = [
-            sum(v[i] for (g, r), v in tally.items() if g == "unlisted" and region in (r, "all"))
-            for i in range(5)
-        ]
-        if listed[0]:
-            report.add(
-                Figure(
-                    SECTION,
-                    f"hotlisted vehicles alerting (alert or verify), {region}",
-                    100 * listed[2] / listed[0],
-                    "%",
-                    command="python -m bench.hotlist_bench",
-                    notes=f"{listed[2]}/{listed[0]}; hit (alert) only: "
-                    f"{100 * listed[1] / listed[0]:.1f}%; goal >= 90%",
-                )
-            )
-        if unlisted[0]:
-            report.add(
-                Figure(
-                    SECTION,
-                    f"false alerts per 1,000 unlisted reads, {region}",
-                    1000 * unlisted[4] / unlisted[0],
-                    "per 1,000",
-                    higher_is_better=False,
-                    command="python -m bench.hotlist_bench",
-                    notes=f"alert or verify: {unlisted[4]}/{unlisted[0]}; hits only: "
-                    f"{unlisted[3]}/{unlisted[0]}; goal <= 1",
-                )
-            )
-    report.note(
-        SECTION,
-        "Recall experiment: both halves of openalpr-dev take turns on a list "
-        "with 1,000,000 synthetic US/EU/BR plates (two folds, every photo "
-        "counted once listed and once unlisted); a listed vehicle counts if "
-        "its own entry matched; any match of an unlisted vehicle, or of a "
-        "listed one to another entry, is a false alert.",
-    )
-
-
 # ---------------------------------------------------------------------------------- main
 
 
@@ -558,7 +401,10 @@ def run(report: Report) -> None:
     )
     engine.dispose()
     bench_lookups(report, path, entries)
+    from bench.hotlist_recall import recall_experiment, synthetic_experiment
+
     recall_experiment(report, entries)
+    synthetic_experiment(report, entries)
 
 
 if __name__ == "__main__":
@@ -567,8 +413,12 @@ if __name__ == "__main__":
     result = Report()
     begun = now()
     if "--recall-only" in sys.argv:
+        from bench.hotlist_recall import recall_experiment, synthetic_experiment
+
         OUT.mkdir(parents=True, exist_ok=True)
-        recall_experiment(result, synthetic_plates(SYNTHETIC, 2024, {x.plate for x in labels()}))
+        listed = synthetic_plates(SYNTHETIC, 2024, {x.plate for x in labels()})
+        recall_experiment(result, listed)
+        synthetic_experiment(result, listed)
     else:
         run(result)
     print(result.render(begun, now()))

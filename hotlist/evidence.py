@@ -22,6 +22,10 @@ from hotlist.plates import canonical, confusion
 from hotlist.settings import MatchSettings
 
 
+import os
+EXTRA_DOUBT = float(os.environ.get("PW_EXTRA_DOUBT", "0"))
+
+
 class Evidence:
     """Per-position character probabilities of one read, worked out only for the positions
     a candidate asks about (most candidates agree with the read's own characters, and those
@@ -97,10 +101,14 @@ class Evidence:
 
     def read_extra(self, entry: str, skip: int) -> float:
         """The read has one character more than the entry, at position `skip`."""
-        score = max(self.indel, self._dist(skip)[2])
+        score = self.spurious(skip)
         for i, c in enumerate(entry):
             score *= self.q(i if i < skip else i + 1, c)
         return score
+
+    def spurious(self, i: int) -> float:
+        """Probability that the read's character i is not a character of the plate."""
+        return max(self.indel, self._dist(i)[2], EXTRA_DOUBT * (1 - self._top(i)))
 
     def read_missing(self, entry: str, gap: int) -> float:
         """The entry has one character more than the read, at position `gap`."""

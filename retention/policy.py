@@ -70,11 +70,6 @@ class RetentionPolicy:
         """(image cutoff, resident cutoff): reads captured at or before these are due."""
         return self.as_of - terms.image_keep, self.as_of - terms.resident_keep
 
-    def shifted(self, as_of: datetime) -> RetentionPolicy:
-        return RetentionPolicy(
-            as_of, self.default, self.keep_plate_text_without_hit, self.overrides
-        )
-
     def as_json(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),

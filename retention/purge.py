@@ -274,7 +274,7 @@ class _Purge:
             session.add(run)
             session.flush()
             run_id = run.id
-        log.info("purge run %s: policy as of %s", run_id, policy.as_of.isoformat())
+        log.debug("purge run %s: policy as of %s", run_id, policy.as_of.isoformat())
         folders = self.batches(policy, run_id)
         # Once per run, not per batch: most folders hold several batches' files.
         prune_empty_dirs(self.image_root, folders, self.settings.delete_threads)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
 
 from retention.plan import plan_purge
-from retention.policy import Terms
+from retention.policy import Terms, due_clause, load_policy
 from retention.purge import run_purge
 from store.tables import PlateReadRow
 from tests.retention.world import NOW, World, settings
@@ -113,3 +116,43 @@ def test_settings_change_the_default_policy(world: World) -> None:
     world.read("oak-cam0", NOW - timedelta(days=8))
     resident_3h = world.read("oak-cam0", NOW - timedelta(hours=3), resident=True)
     assert _due_ids(world, NOW, image_days=9, resident_hours=2) == {r_10d, resident_3h}
+
+
+@settings_(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    reads=st.lists(
+        st.tuples(
+            st.sampled_from(["plain", "short", "odd"]),
+            st.integers(min_value=0, max_value=45 * 24 * 3600),  # age in seconds
+            st.booleans(),  # resident
+            st.booleans(),  # stored without a site (falls back to the camera's)
+        ),
+        max_size=15,
+    )
+)
+def test_due_clause_agrees_with_the_policy_arithmetic(
+    world: World, reads: list[tuple[str, int, bool, bool]]
+) -> None:
+    if not world.has_sites():
+        world.site("plain")
+        world.site("short", image_days=7, resident_hours=2)
+        world.site("odd", image_days=10, resident_hours=24 * 20)
+    with world.factory.begin() as s:
+        s.execute(delete(PlateReadRow))
+    expected = set()
+    # (image days, resident hours) per site, worked out here independently of retention.policy.
+    terms = {"plain": (30, 24), "short": (7, 2), "odd": (10, 480)}
+    for site, age_s, resident, no_site in reads:
+        captured = NOW - timedelta(seconds=age_s)
+        kw = {"site_id": None} if no_site else {}
+        read_id = world.read(f"{site}-cam0", captured, resident=resident, images=False, **kw)
+        days, hours = terms[site]
+        keep_hours = min(hours, days * 24) if resident else days * 24
+        if age_s >= keep_hours * 3600:
+            expected.add(read_id)
+    with world.factory() as s:
+        policy = load_policy(s, settings(), NOW)
+        due = set(s.scalars(select(PlateReadRow.read_id).where(due_clause(policy))))
+    assert due == expected

@@ -125,6 +125,11 @@ class World:
                 )
             return alert.id
 
+    def has_sites(self) -> bool:
+        """Whether sites exist yet (hypothesis reuses one world across examples)."""
+        with self.factory() as s:
+            return s.scalar(select(Site.id).limit(1)) is not None
+
     def row(self, read_id: str) -> PlateReadRow:
         with self.factory() as s:
             row = s.get(PlateReadRow, read_id)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:59:04.660429
+Create Date: 2026-11-23 01:32:26.727878
 """
 
 from __future__ import annotations
@@ -124,6 +124,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hotlists")),
         sa.UniqueConstraint("name", name=op.f("uq_hotlists_name")),
+    )
+    op.create_table(
+        "retention_batches",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["retention_runs.id"],
+            name=op.f("fk_retention_batches_run_id_retention_runs"),
+        ),
+        sa.PrimaryKeyConstraint("run_id", "number", name=op.f("pk_retention_batches")),
     )
     op.create_table(
         "retention_receipts",
@@ -462,7 +474,6 @@ def upgrade() -> None:
         sa.Column("files", sa.Integer(), nullable=False),
         sa.Column("crop_path", sa.String(length=300), nullable=True),
         sa.Column("frame_path", sa.String(length=300), nullable=True),
-        sa.Column("state", sa.String(length=8), nullable=False),
         sa.ForeignKeyConstraint(
             ["read_id"],
             ["plate_reads.read_id"],
@@ -480,9 +491,6 @@ def upgrade() -> None:
         "retention_purged_reads",
         ["run_id", "batch"],
         unique=False,
-    )
-    op.create_index(
-        "ix_retention_purged_reads_state", "retention_purged_reads", ["state"], unique=False
     )
     op.create_table(
         "alert_outbox",
@@ -581,7 +589,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alert_outbox_published_at"), table_name="alert_outbox")
     op.drop_index(op.f("ix_alert_outbox_alert_id"), table_name="alert_outbox")
     op.drop_table("alert_outbox")
-    op.drop_index("ix_retention_purged_reads_state", table_name="retention_purged_reads")
     op.drop_index("ix_retention_purged_reads_run_batch", table_name="retention_purged_reads")
     op.drop_table("retention_purged_reads")
     op.drop_index(op.f("ix_retention_holds_read_id"), table_name="retention_holds")
@@ -622,6 +629,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_safelist_entries_site_id"), table_name="safelist_entries")
     op.drop_table("safelist_entries")
     op.drop_table("retention_receipts")
+    op.drop_table("retention_batches")
     op.drop_table("hotlists")
     op.drop_index(op.f("ix_cameras_site_id"), table_name="cameras")
     op.drop_table("cameras")
