@@ -1,7 +1,7 @@
 """Run every stage's benchmark and write BENCHMARKS.md.
 
-`python -m bench` runs all; `python -m bench alpr hotlist` runs some (the other sections of an
-existing BENCHMARKS.md are not kept: a partial run writes BENCHMARKS.partial.md instead).
+`python -m bench` runs all; `python -m bench alpr hotlist` runs some and replaces only their
+sections, keeping the others (each section records its own date, machine and commit).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from bench.report import Report, now
+from bench.report import HEADER, Report, machine_description, now, split_sections
 
 STAGES = ("alpr", "hotlist", "stream", "console", "retention", "e2e")
 
@@ -24,20 +24,27 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s) {unknown}; choose from {', '.join(STAGES)}", file=sys.stderr)
         return 2
-    report = Report()
-    started = now()
+    target = Path("BENCHMARKS.md")
+    sections = split_sections(target.read_text(encoding="utf-8")) if target.exists() else {}
     failed: list[str] = []
     for stage in chosen:
         module = importlib.import_module(f"bench.{stage}_bench")
         print(f"[bench] --- {stage}", flush=True)
+        report = Report()
+        started = now()
         try:
             module.run(report)
         except Exception:  # noqa: BLE001  (one stage failing must not lose the others' figures)
             failed.append(stage)
-            report.note("Failures", f"{stage}: {traceback.format_exc().splitlines()[-1]}")
+            report.note(f"Failures ({stage})", traceback.format_exc().splitlines()[-1])
             traceback.print_exc()
-    target = Path("BENCHMARKS.md" if chosen == list(STAGES) else "BENCHMARKS.partial.md")
-    target.write_text(report.render(started, now()) + "\n", encoding="utf-8")
+        run_line = (
+            f"_Measured by `python -m bench {stage}` from {started:%Y-%m-%d %H:%M} to "
+            f"{now():%H:%M} UTC on {machine_description()}._"
+        )
+        for section in report.sections():
+            sections[section] = report.render_section(section, run_line)
+        target.write_text(HEADER + "\n" + "\n".join(sections.values()), encoding="utf-8")
     print(f"[bench] wrote {target}")
     return 1 if failed else 0
 

@@ -52,46 +52,61 @@ class Report:
     def note(self, section: str, text: str) -> None:
         self.notes.setdefault(section, []).append(text)
 
-    def render(self, started: datetime, finished: datetime) -> str:
-        lines = [
-            "# Benchmarks",
-            "",
-            f"- Command: `make bench` (`python -m bench`), run {started:%Y-%m-%d %H:%M} to "
-            f"{finished:%H:%M} UTC",
-            f"- Machine: {machine_description()}",
-            "- Speed figures with a baseline were measured beside it in the same run; the ratio "
-            "is the figure over the baseline when higher is better, the baseline over the "
-            "figure when lower is better (so above 1 always means better).",
-            "",
-        ]
-        sections: list[str] = []
-        for fig in self.figures:
-            if fig.section not in sections:
-                sections.append(fig.section)
-        for section in sections + [s for s in self.notes if s not in sections]:
-            lines += [f"## {section}", ""]
-            rows = [f for f in self.figures if f.section == section]
-            if rows:
-                lines += [
-                    "| figure | value | baseline | ratio | command | notes |",
-                    "|---|---|---|---|---|---|",
-                ]
-                for f in rows:
-                    base = (
-                        f"{f.baseline}: {_fmt(f.baseline_value)} {f.unit}"
-                        if f.baseline and f.baseline_value is not None
-                        else ""
-                    )
-                    ratio = f"{f.ratio:.2f}x" if f.ratio else ""
-                    lines.append(
-                        f"| {f.name} | {_fmt(f.value)} {f.unit} | {base} | {ratio} | "
-                        f"`{f.command}` | {f.notes} |"
-                    )
-                lines.append("")
-            lines += [f"- {n}" for n in self.notes.get(section, [])]
-            if self.notes.get(section):
-                lines.append("")
+    def sections(self) -> list[str]:
+        names: list[str] = []
+        for name in [f.section for f in self.figures] + list(self.notes):
+            if name not in names:
+                names.append(name)
+        return names
+
+    def render_section(self, section: str, run_line: str) -> str:
+        lines = [f"## {section}", "", run_line, ""]
+        rows = [f for f in self.figures if f.section == section]
+        if rows:
+            lines += [
+                "| figure | value | baseline | ratio | command | notes |",
+                "|---|---|---|---|---|---|",
+            ]
+            for f in rows:
+                base = (
+                    f"{f.baseline}: {_fmt(f.baseline_value)} {f.unit}"
+                    if f.baseline and f.baseline_value is not None
+                    else ""
+                )
+                ratio = f"{f.ratio:.2f}x" if f.ratio else ""
+                lines.append(
+                    f"| {f.name} | {_fmt(f.value)} {f.unit} | {base} | {ratio} | "
+                    f"`{f.command}` | {f.notes} |"
+                )
+            lines.append("")
+        notes = self.notes.get(section, [])
+        lines += [f"- {n}" for n in notes]
+        if notes:
+            lines.append("")
         return "\n".join(lines)
+
+
+HEADER = """# Benchmarks
+
+Written by `make bench` (`python -m bench`; `python -m bench STAGE...` re-measures only those
+stages and keeps the other sections). Each section says when, on which machine and at which
+commit it was measured. Speed figures with a baseline were measured beside it in the same run;
+the ratio is the figure over the baseline when higher is better, the baseline over the figure
+when lower is better (so above 1 always means better).
+"""
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """The `## ` sections of an existing BENCHMARKS.md, by title, in order."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            sections[current] = ""
+        if current is not None:
+            sections[current] += line + "\n"
+    return sections
 
 
 def _fmt(value: float | None) -> str:
