@@ -144,16 +144,19 @@ def _raise_or_update(
         return None
     if session.get_bind().dialect.name == "postgresql":
         # Two matchers seeing the same vehicle at once must agree on one open alert.
-        key = zlib.crc32(f"{match.hotlist_id}:{match.entry_plate}".encode())
+        key = zlib.crc32(f"{match.hotlist_id}:{match.entry_plate}:{camera.site_id}".encode())
         session.execute(
             text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_COOLDOWN_LOCK, "b": key - 2**31}
         )
     since = read.captured_at - timedelta(seconds=settings.cooldown_s)
+    # Keyed on the site too: sites share with different agencies, so a sighting folded into
+    # another site's alert could be invisible to the agency this site shares with.
     open_alert = session.scalar(
         select(Alert)
         .where(
             Alert.hotlist_id == match.hotlist_id,
             Alert.entry_plate == match.entry_plate,
+            Alert.site_id == camera.site_id,
             Alert.status.in_(OPEN_STATUSES),
             Alert.last_seen_at >= since,
         )

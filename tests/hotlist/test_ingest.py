@@ -17,6 +17,7 @@ from hotlist.ingest import HotlistError, ReadOutcome, UnknownCamera, ingest_read
 from hotlist.lists import create_hotlist, import_hotlist, remove_entries
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
+from hotlist.sites import create_camera
 from store.tables import Alert, AlertOutbox, AlertSighting, PlateReadRow
 from tests.hotlist.conftest import World, make_read
 
@@ -117,23 +118,19 @@ def test_repeats_within_the_cooldown_become_sightings(
     fresh_settings: MatchSettings,
 ) -> None:
     import_hotlist(session, FEED, list_name="NCIC")
+    create_camera(session, "gate-2", site=world.site_id, name="Back gate")
     session.commit()
     cache = cache_factory()
     first = _ingest(session, cache, fresh_settings, "ABC1234", at=T0)
     second = _ingest(
-        session,
-        cache,
-        fresh_settings,
-        "ABC1234",
-        at=T0 + timedelta(minutes=4),
-        camera=world.other_camera,
+        session, cache, fresh_settings, "ABC1234", at=T0 + timedelta(minutes=4), camera="gate-2"
     )
     assert second.alert_ids == first.alert_ids
     alert = session.get(Alert, first.alert_ids[0])
     assert alert is not None and alert.sightings == 2
     assert alert.last_seen_at == T0 + timedelta(minutes=4)
     view = alert_view(session, alert.id)
-    assert [s.camera_id for s in view.recent_sightings] == [world.other_camera]
+    assert [s.camera_id for s in view.recent_sightings] == ["gate-2"]
     kinds = session.scalars(select(AlertOutbox.kind).order_by(AlertOutbox.id)).all()
     assert kinds == ["raised", "sighting"]
     later = _ingest(session, cache, fresh_settings, "ABC1234", at=T0 + timedelta(minutes=15))
@@ -256,3 +253,28 @@ def test_matcher_processes_share_one_index_file(
     a, b = first.current(session).index, second.current(session).index
     assert a is not None and b is not None and a.path == b.path
     assert len(list(a.path.parent.glob("hotlists-*.pwx"))) == 1
+
+
+def test_a_sighting_at_another_site_raises_that_sites_own_alert(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    # Sites share with different agencies: folding this read into the first site's alert
+    # would hide it from whoever the second site shares with.
+    import_hotlist(session, FEED, list_name="NCIC")
+    session.commit()
+    cache = cache_factory()
+    first = _ingest(session, cache, fresh_settings, "ABC1234", at=T0)
+    elsewhere = _ingest(
+        session,
+        cache,
+        fresh_settings,
+        "ABC1234",
+        at=T0 + timedelta(minutes=4),
+        camera=world.other_camera,
+    )
+    assert elsewhere.alert_ids and elsewhere.alert_ids != first.alert_ids
+    sites = session.scalars(select(Alert.site_id).order_by(Alert.id)).all()
+    assert sites == [world.site_id, world.other_site_id]
