@@ -17,13 +17,15 @@ Every reader is overconfident sometimes, so no character is ever more than
 
 from __future__ import annotations
 
+import os
+
 from alpr.read import PlateRead
 from hotlist.plates import canonical, confusion
 from hotlist.settings import MatchSettings
 
-
-import os
 EXTRA_DOUBT = float(os.environ.get("PW_EXTRA_DOUBT", "0"))
+GLYPH = float(os.environ.get("PW_GLYPH", "1"))
+GLYPH_LD = float(os.environ.get("PW_GLYPH_LD", "0"))
 
 
 class Evidence:
@@ -84,11 +86,11 @@ class Evidence:
         dist, resid, _ = self._dist(i)
         given = dist.get(c, 0.0)
         guessed = resid * confusion(top, c)
-        if canonical(c) == canonical(top):
+        if canonical(c) == canonical(top) and (GLYPH_LD == 0 or c.isdigit() != top.isdigit()):
             # Plate fonts draw these two alike: the reader's certainty between them says
             # little (it reads a Slovak "AO" as "A0" at 0.99), so the glyph itself keeps the
             # entry's character plausible. Never enough for a hit, enough to verify.
-            glyph = confusion(top, c) * self._top(i)
+            glyph = GLYPH * confusion(top, c) * self._top(i)
             guessed = max(guessed, glyph)
         return given if given > guessed else guessed
 
