@@ -27,7 +27,7 @@ from hotlist.cli_match import read_from_json
 from hotlist.index_build import write_index
 from hotlist.index_file import IndexFile, ListInfo
 from hotlist.matcher import Matcher, MatchResult
-from hotlist.plates import confusion
+from hotlist.plates import confusion, equivalent
 
 COMMAND = "python -m bench.hotlist_bench"
 LABEL_STATE = {"us": "", "br": "BRA", "eu": ""}
@@ -256,6 +256,22 @@ class Noise:
         weights = np.where([c in avoid for c in chars], 0.0, weights)
         return str(chars[int(self.rng.choice(len(chars), p=weights / weights.sum()))])
 
+    def counterpart(self, old: str, old_ref: str, new_ref: str, avoid: set[str]) -> str:
+        """What `old` (a candidate beside the reference character `old_ref`) becomes beside
+        `new_ref`: an OCR-equivalent twin stays a twin (of the same kind: letter for digit
+        or alike), anything else becomes a look-alike drawn from the confusion table."""
+        if equivalent(old, old_ref):
+            twins = [c for c in ALNUM if c != new_ref and c not in avoid and equivalent(c, new_ref)]
+            flip = [
+                c
+                for c in twins
+                if (c.isdigit() != new_ref.isdigit()) == (old.isdigit() != old_ref.isdigit())
+            ]
+            pool = flip or twins
+            if pool:
+                return str(pool[int(self.rng.integers(len(pool)))])
+        return self.lookalike(new_ref, avoid | {new_ref})
+
     def plate_like(self, label: str) -> str:
         return "".join(
             str(self.rng.choice(list(string.digits if ch.isdigit() else string.ascii_uppercase)))
@@ -276,11 +292,11 @@ class Noise:
             if li is not None:
                 mapping[label[li]] = plate[li]
                 if text[ri] != label[li]:
-                    mapping[text[ri]] = self.lookalike(plate[li], {plate[li]})
+                    mapping[text[ri]] = self.counterpart(text[ri], label[li], plate[li], set())
             for c in (ch["char"] for ch in choices[ri]):
                 if c not in mapping and li is not None and c in ALNUM:
                     top = mapping.get(text[ri], plate[li])
-                    mapping[c] = self.lookalike(top, set(mapping.values()))
+                    mapping[c] = self.counterpart(c, text[ri], top, set(mapping.values()))
             maps.append(mapping)
             out.append(
                 [{"char": mapping.get(ch["char"], ch["char"]), "p": ch["p"]} for ch in choices[ri]]

@@ -17,6 +17,7 @@ from console.feed import AlertFeed
 from console.handlers import install_error_handlers
 from console.pages import STATIC, make_templates
 from console.routes import ROUTERS
+from console.routes.ops import metrics_registry
 from console.webhook_worker import WebhookWorker
 from platewatch.settings import Settings
 from store.db import make_engine, make_session_factory
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.templates = make_templates()
     app.state.feed = AlertFeed(app.state.session_factory, settings.console.feed_poll_ms / 1000)
+    app.state.metrics_registry = metrics_registry(app.state.session_factory, app.state.feed)
     app.state.webhook_worker = (
         WebhookWorker(app.state.session_factory, settings.console) if webhooks else None
     )

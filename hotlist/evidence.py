@@ -25,6 +25,8 @@ from hotlist.settings import MatchSettings
 
 EXTRA_DOUBT = float(os.environ.get("PW_EXTRA_DOUBT", "0"))
 GLYPH = float(os.environ.get("PW_GLYPH", "1"))
+GLYPH_OTHER = float(os.environ.get("PW_GLYPH_OTHER", "1"))
+ONE_GLYPH = float(os.environ.get("PW_ONE_GLYPH", "0"))
 GLYPH_LD = float(os.environ.get("PW_GLYPH_LD", "0"))
 
 
@@ -78,35 +80,50 @@ class Evidence:
         return self._dists[i]  # type: ignore[return-value]
 
     def q(self, i: int, c: str) -> float:
+        plain, glyph = self.q2(i, c)
+        return plain if plain > glyph else glyph
+
+    def product(self, pairs: list[tuple[int, str]]) -> float:
+        score = 1.0
+        lift = 1.0
+        for i, c in pairs:
+            plain, glyph = self.q2(i, c)
+            if not ONE_GLYPH:
+                score *= plain if plain > glyph else glyph
+                continue
+            score *= plain
+            if glyph > plain and glyph / plain > lift:
+                lift = glyph / plain
+        return score * lift
+
+    def q2(self, i: int, c: str) -> tuple[float, float]:
         """Probability that position i truly shows character c."""
         top = self.text[i]
         if c == top:
             p = self._top(i)
-            return p if p < self._cap else self._cap
+            return (p if p < self._cap else self._cap), 0.0
         dist, resid, _ = self._dist(i)
         given = dist.get(c, 0.0)
         guessed = resid * confusion(top, c)
+        glyph = 0.0
         if canonical(c) == canonical(top) and (GLYPH_LD == 0 or c.isdigit() != top.isdigit()):
             # Plate fonts draw these two alike: the reader's certainty between them says
             # little (it reads a Slovak "AO" as "A0" at 0.99), so the glyph itself keeps the
             # entry's character plausible. Never enough for a hit, enough to verify.
-            glyph = GLYPH * confusion(top, c) * self._top(i)
-            guessed = max(guessed, glyph)
-        return given if given > guessed else guessed
+            w = confusion(top, c)
+            if {top, c} not in ({"0", "O"}, {"1", "I"}):
+                w *= GLYPH_OTHER
+            glyph = GLYPH * w * self._top(i)
+        return (given if given > guessed else guessed), glyph
 
     def same_length(self, entry: str) -> float:
-        score = 1.0
-        for i, c in enumerate(entry):
-            if c != "?":
-                score *= self.q(i, c)
-        return score
+        return self.product([(i, c) for i, c in enumerate(entry) if c != "?"])
 
     def read_extra(self, entry: str, skip: int) -> float:
         """The read has one character more than the entry, at position `skip`."""
-        score = self.spurious(skip)
-        for i, c in enumerate(entry):
-            score *= self.q(i if i < skip else i + 1, c)
-        return score
+        return self.spurious(skip) * self.product(
+            [(i if i < skip else i + 1, c) for i, c in enumerate(entry)]
+        )
 
     def spurious(self, i: int) -> float:
         """Probability that the read's character i is not a character of the plate."""
@@ -114,11 +131,9 @@ class Evidence:
 
     def read_missing(self, entry: str, gap: int) -> float:
         """The entry has one character more than the read, at position `gap`."""
-        score = self.indel
-        for i, c in enumerate(entry):
-            if i != gap:
-                score *= self.q(i if i < gap else i - 1, c)
-        return score
+        return self.indel * self.product(
+            [(i if i < gap else i - 1, c) for i, c in enumerate(entry) if i != gap]
+        )
 
 
 def alternative_score(read: PlateRead, entry: str) -> tuple[float, int]:

@@ -126,7 +126,7 @@ class Pipeline:
         self.env["PLATEWATCH_KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
         self.supervisor.start("matcher", platewatch_argv("matcher"))
         self.supervisor.start("console", platewatch_argv("serve"))
-        _wait_http(f"{self.console_url}/login", self.supervisor, ready_timeout_s)
+        _wait_http(f"{self.console_url}/healthz", self.supervisor, ready_timeout_s)
 
     def start_edge(self, camera_id: str, source: str, models: str | None = None) -> Child:
         extra = ["--models", models] if models else []

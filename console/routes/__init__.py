@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, oversight, reads, safelist, search
+from console.routes import admin, alerts, auth, ops, oversight, reads, safelist, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,4 +12,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     safelist.router,
     oversight.router,
     admin.router,
+    ops.router,
 )

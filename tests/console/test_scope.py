@@ -108,7 +108,13 @@ MATRIX = [
     _r("GET", "/admin/webhooks", "admin"),
     _r("POST", "/admin/webhooks", "admin", ok=None, form={"op": "x"}),
 ]
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/public/transparency")}
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/public/transparency"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+}
 
 
 def _path(route: Route, world: World, user: str) -> str:
