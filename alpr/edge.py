@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from alpr.read import Alternative, CharChoice, PlateRead, new_read_id
 from alpr.recognize import PlateReader
 from alpr.settings import EdgeSettings
 from alpr.sources import Frame, SourceError, is_stream, open_source
+from alpr.stats import EdgeStats
 from alpr.tracker import FinishedPass, PassTracker
 from platewatch.logs import mask_plate
 
@@ -33,15 +34,6 @@ logger = logging.getLogger(__name__)
 
 MOTION_SIZE = (160, 90)
 MOTION_DELTA = 18
-
-
-@dataclass
-class EdgeStats:
-    frames: int = 0
-    detected: int = 0
-    recognized_plates: int = 0
-    skipped_still: int = 0
-    skipped_settled: int = 0
 
 
 class EdgeReader:
@@ -99,7 +91,9 @@ class EdgeReader:
 
     def _detect_and_read(self, frame: Frame) -> None:
         at = frame.stream_time
+        started = time.perf_counter()
         detections = self.reader.detect(frame.image, self.stream_input)
+        self.stats.detect_seconds += time.perf_counter() - started
         self.stats.detected += 1
         tracks = self.tracker.assign([box for box, _ in detections], at)
         to_read = []
@@ -111,7 +105,10 @@ class EdgeReader:
                 to_read.append((box, score, track))
         if not to_read:
             return
+        started = time.perf_counter()
         observations = self.reader.read_boxes(frame.image, [(b, s) for b, s, _ in to_read])
+        self.stats.recognize_seconds += time.perf_counter() - started
+        self.stats.recognize_calls += 1
         self.stats.recognized_plates += len(to_read)
         for (_, _, track), observation in zip(to_read, observations, strict=True):
             if observation is not None:
@@ -185,8 +182,11 @@ def read_passes(
     camera_id: str,
     models: str | None = None,
     stop: threading.Event | None = None,
+    stats: EdgeStats | None = None,
 ) -> Iterator[PlateRead]:
     """Read `source` and yield one `PlateRead` per vehicle pass, images saved under the root.
+
+    `stats`, when given, receives the running totals (for a metrics exporter).
 
     Returns when the source ends (open passes are flushed) or `stop` is set. Raises
     `ModelsUnavailableError` when no model pack can be loaded and `SourceError` for a missing path.
@@ -203,6 +203,8 @@ def read_passes(
         stream_input=settings.models.stream_detector_input,
         photo_input=settings.models.detector_input,
     )
+    if stats is not None:
+        engine.stats = stats
     frames = open_source(
         source, max_fps=edge.max_fps, stop=stop, reconnect_max_s=edge.reconnect_max_s
     )

@@ -6,28 +6,26 @@ a character the recognizer offered counts with its probability; one it did not o
 with the mass it left unassigned times how often the read character is mistaken for the
 entry's (`plates.confusion`). So an OCR-equivalent entry scores high only where the reader
 itself hesitated, which is what keeps a million-entry list from flagging innocent drivers:
-the read of a clean, confident plate does not drift to its neighbours. The exception is a
-pair of characters that plate fonts draw alike (0/O, 1/I, 8/B, ...): there the reader's
-certainty means little, so such an entry keeps part of the score (enough to verify, never a
-hit on its own).
+the read of a clean, confident plate does not drift to its neighbours.
+
+The exception is a glyph twin: a letter and a digit that plate fonts draw alike (0/O, 1/I,
+2/Z, 5/S, 8/B, 6/G, 0/D). Only the character's place in the plate's format tells them apart,
+and a reader that does not know the format reads a Slovak "AO" as "A0" at 0.99; so the twin
+keeps part of the score however sure the reader was (enough to verify, never a hit). Letters
+among themselves (O/D/Q, I/L) differ in shape and get no such allowance, and only one
+position of a read gets it: two confident twin swaps are two independent mistakes.
 
 Every reader is overconfident sometimes, so no character is ever more than
-`1 - char_error_floor` sure; a missing or extra character costs `indel_likelihood`.
+`1 - char_error_floor` sure. A missing character costs `indel_likelihood`; an extra one is
+as likely as the reader's own doubt about it (or the blank it offered), because the
+characters readers make up are emblems, bolts and frame edges, read with low confidence.
 """
 
 from __future__ import annotations
 
-import os
-
 from alpr.read import PlateRead
-from hotlist.plates import canonical, confusion
+from hotlist.plates import confusion, glyph_twins
 from hotlist.settings import MatchSettings
-
-EXTRA_DOUBT = float(os.environ.get("PW_EXTRA_DOUBT", "0"))
-GLYPH = float(os.environ.get("PW_GLYPH", "1"))
-GLYPH_OTHER = float(os.environ.get("PW_GLYPH_OTHER", "1"))
-ONE_GLYPH = float(os.environ.get("PW_ONE_GLYPH", "0"))
-GLYPH_LD = float(os.environ.get("PW_GLYPH_LD", "0"))
 
 
 class Evidence:
@@ -80,24 +78,13 @@ class Evidence:
         return self._dists[i]  # type: ignore[return-value]
 
     def q(self, i: int, c: str) -> float:
-        plain, glyph = self.q2(i, c)
-        return plain if plain > glyph else glyph
+        """Probability that position i truly shows character c (with the glyph-twin
+        allowance)."""
+        plain, twin = self._q(i, c)
+        return plain if plain > twin else twin
 
-    def product(self, pairs: list[tuple[int, str]]) -> float:
-        score = 1.0
-        lift = 1.0
-        for i, c in pairs:
-            plain, glyph = self.q2(i, c)
-            if not ONE_GLYPH:
-                score *= plain if plain > glyph else glyph
-                continue
-            score *= plain
-            if glyph > plain and glyph / plain > lift:
-                lift = glyph / plain
-        return score * lift
-
-    def q2(self, i: int, c: str) -> tuple[float, float]:
-        """Probability that position i truly shows character c."""
+    def _q(self, i: int, c: str) -> tuple[float, float]:
+        """(probability from the reader's own distribution, glyph-twin allowance or 0)."""
         top = self.text[i]
         if c == top:
             p = self._top(i)
@@ -105,33 +92,36 @@ class Evidence:
         dist, resid, _ = self._dist(i)
         given = dist.get(c, 0.0)
         guessed = resid * confusion(top, c)
-        glyph = 0.0
-        if canonical(c) == canonical(top) and (GLYPH_LD == 0 or c.isdigit() != top.isdigit()):
-            # Plate fonts draw these two alike: the reader's certainty between them says
-            # little (it reads a Slovak "AO" as "A0" at 0.99), so the glyph itself keeps the
-            # entry's character plausible. Never enough for a hit, enough to verify.
-            w = confusion(top, c)
-            if {top, c} not in ({"0", "O"}, {"1", "I"}):
-                w *= GLYPH_OTHER
-            glyph = GLYPH * w * self._top(i)
-        return (given if given > guessed else guessed), glyph
+        plain = given if given > guessed else guessed
+        return plain, confusion(top, c) * self._top(i) if glyph_twins(top, c) else 0.0
+
+    def _product(self, pairs: list[tuple[int, str]]) -> float:
+        """Probability of the characters (position, char) together, the glyph-twin
+        allowance taken at the one position where it helps most."""
+        score = lift = 1.0
+        for i, c in pairs:
+            plain, twin = self._q(i, c)
+            score *= plain
+            if twin > plain * lift:
+                lift = twin / plain
+        return score * lift
 
     def same_length(self, entry: str) -> float:
-        return self.product([(i, c) for i, c in enumerate(entry) if c != "?"])
+        return self._product([(i, c) for i, c in enumerate(entry) if c != "?"])
 
     def read_extra(self, entry: str, skip: int) -> float:
         """The read has one character more than the entry, at position `skip`."""
-        return self.spurious(skip) * self.product(
+        return self.spurious(skip) * self._product(
             [(i if i < skip else i + 1, c) for i, c in enumerate(entry)]
         )
 
     def spurious(self, i: int) -> float:
-        """Probability that the read's character i is not a character of the plate."""
-        return max(self.indel, self._dist(i)[2], EXTRA_DOUBT * (1 - self._top(i)))
+        """Probability that the read's character i is not on the plate at all."""
+        return max(self.indel, self._dist(i)[2], 1 - self._top(i))
 
     def read_missing(self, entry: str, gap: int) -> float:
         """The entry has one character more than the read, at position `gap`."""
-        return self.indel * self.product(
+        return self.indel * self._product(
             [(i if i < gap else i - 1, c) for i, c in enumerate(entry) if i != gap]
         )
 

@@ -21,9 +21,15 @@ def run_edge(
 ) -> int:
     """Read plates from `source` and publish every pass until the source ends or `stop`."""
     published = 0
+    metrics = metrics or EdgeMetrics()
     with EdgePublisher(settings, metrics=metrics) as publisher:
         for read in read_passes(
-            settings, source=source, camera_id=camera_id, models=models, stop=stop
+            settings,
+            source=source,
+            camera_id=camera_id,
+            models=models,
+            stop=stop,
+            stats=metrics.reader,
         ):
             publisher.publish(read)
             published += 1

@@ -6,17 +6,46 @@ in-process pipelines from sharing counters.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from alpr.stats import EdgeStats
+
+
+class ReaderCollector(Collector):
+    """The edge reader's running totals, read at scrape time: rate() of the frame counter is
+    frames/s, and seconds over calls is the mean model latency."""
+
+    def __init__(self, stats: EdgeStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        s = self.stats
+        for name, doc, value in (
+            ("frames", "Frames taken from the source", s.frames),
+            ("detections", "Detector runs", s.detected),
+            ("plates_recognized", "Plate crops sent to the recognizer", s.recognized_plates),
+            ("detect_seconds", "Time spent in the plate detector", s.detect_seconds),
+            ("recognize_seconds", "Time spent in the recognizer", s.recognize_seconds),
+            ("recognize_batches", "Recognizer calls (one batch per frame)", s.recognize_calls),
+        ):
+            family = CounterMetricFamily(f"platewatch_edge_{name}", doc)
+            family.add_metric([], value)
+            yield family
 
 
 @dataclass
 class EdgeMetrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    reader: EdgeStats = field(default_factory=EdgeStats)
 
     def __post_init__(self) -> None:
         r = self.registry
+        r.register(ReaderCollector(self.reader))
         self.reads_queued = Counter(
             "platewatch_edge_reads_queued", "Reads written to the edge outbox", registry=r
         )
