@@ -25,6 +25,12 @@ class IdCursor:
         """Read ids above this; everything at or below it is settled."""
         return max(self.floor, self.high - self.lookback)
 
+    def window(self, batch: int) -> int:
+        """How many ids (ascending from `low`) to read so that `batch` new ones fit: the
+        lookback window can be full of ids already handed out, and a smaller limit would
+        return only those, forever."""
+        return self.lookback + batch
+
     def take(self, ids: Iterable[int]) -> list[int]:
         """The ids not handed out before, ascending; remembers them."""
         fresh = sorted({i for i in ids if i > self.floor and i not in self._seen})

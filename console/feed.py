@@ -92,13 +92,19 @@ class AlertFeed:
         """New and changed alerts, each as one card per listening agency that may see it."""
         with self._factory() as session:
             new_ids = self._alerts.take(
-                session.scalars(select(Alert.id).where(Alert.id > self._alerts.low).limit(BATCH))
+                session.scalars(
+                    select(Alert.id)
+                    .where(Alert.id > self._alerts.low)
+                    .order_by(Alert.id)
+                    .limit(self._alerts.window(BATCH))
+                )
             )
             # Dispositions and repeat sightings are written to the outbox with their alert.
             changes = session.execute(
                 select(AlertOutbox.id, AlertOutbox.alert_id)
                 .where(AlertOutbox.id > self._outbox.low, AlertOutbox.kind != "raised")
-                .limit(BATCH * 5)
+                .order_by(AlertOutbox.id)
+                .limit(self._outbox.window(BATCH * 5))
             ).all()
             fresh = set(self._outbox.take(row_id for row_id, _ in changes))
             changed_ids = {a for row_id, a in changes if row_id in fresh} - set(new_ids)

@@ -18,6 +18,8 @@ __all__ = [
     "MAX_PLATE_LENGTH",
     "canonical",
     "confusion",
+    "equivalent",
+    "glyph_twins",
     "is_wildcard",
     "key_of",
     "normalize_entry_plate",
@@ -135,6 +137,12 @@ def confusion(read_char: str, true_char: str) -> float:
 
 def equivalent(a: str, b: str) -> bool:
     return canonical(a) == canonical(b)
+
+
+def glyph_twins(a: str, b: str) -> bool:
+    """A letter and a digit that plate fonts draw alike (0/O, 1/I, 8/B, ...): only the
+    position's role in the plate's format tells them apart, not their shape."""
+    return a.isdigit() != b.isdigit() and canonical(a) == canonical(b)
 
 
 def shape(plate: str) -> str:

@@ -19,6 +19,17 @@ def test_cursor_hands_out_late_ids_once() -> None:
     assert cursor.take([9, 10, 16]) == []
 
 
+def test_cursor_keeps_up_after_more_alerts_than_its_lookback() -> None:
+    # The poll reads `window(batch)` ids ascending from `low`, as the feed's query does; a
+    # limit of only `batch` once returned the (already seen) lookback window forever.
+    cursor, table, handed_out = IdCursor(lookback=200), [], []
+    for arriving in range(0, 1000, 7):
+        table.extend(range(arriving + 1, arriving + 8))
+        page = [i for i in table if i > cursor.low][: cursor.window(batch=200)]
+        handed_out += cursor.take(page)
+    assert handed_out == table == list(range(1, len(table) + 1))
+
+
 def test_feed_does_not_skip_an_alert_that_commits_after_a_newer_one(world: World) -> None:
     if not world.url.startswith("postgresql"):
         pytest.skip("SQLite serializes writers: ids always commit in order")
