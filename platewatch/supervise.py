@@ -7,6 +7,7 @@ Each child gets its own process group, so Ctrl-C here stops the children's child
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -18,6 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before exec: the kernel sends SIGTERM when the parent dies, so a supervisor
+    killed outright (SIGKILL, a crash) still leaves nothing running."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Supervisor:
                 stderr=subprocess.STDOUT,
                 env=dict(self.env),
                 start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509  (only sets the death signal)
             )
         child = Child(name, argv, process, log_path, expected_to_exit)
         self.children.append(child)
