@@ -7,11 +7,13 @@ so runs never see each other's rows. Set PLATEWATCH_TEST_PG_URL to point elsewhe
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +25,7 @@ PG_ADMIN_URL = os.environ.get(
     "PLATEWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +98,17 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session inside one transaction that the test may flush or commit."""
     with session_factory() as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright (its own browser download cannot work offline)."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()

@@ -5,14 +5,13 @@ HOA admin imports a safe list with a bad row. Screenshots go to each test's tmp_
 from __future__ import annotations
 
 import csv
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from console.app import create_app
@@ -21,22 +20,8 @@ from store.tables import SafelistEntry
 from tests.console.conftest import PASSWORD, LiveServer, World
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 LAPTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

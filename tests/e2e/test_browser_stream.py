@@ -5,14 +5,13 @@ within 2 seconds of publishing; the officer confirms it; the auditor sees it in 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from alpr.read import Box, PlateRead
 from console.accounts.users import change_password, get_user
@@ -26,7 +25,6 @@ from stream.broker import free_port
 from stream.publisher import EdgePublisher
 
 pytestmark = [pytest.mark.browser, pytest.mark.kafka, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "night-shift-passphrase-42"
 STOLEN = "6TRK402"
 
@@ -81,19 +79,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     engine.dispose()
     with Pipeline(settings, env=dict(env)) as pipeline:
         yield pipeline
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield launched
-        launched.close()
 
 
 def _sign_in(page: Page, base: str, username: str) -> None:
