@@ -1,6 +1,7 @@
 """Hotlist benchmark: import times, lookups per second, and hit recall against false alerts.
 
-Run alone with `.venv/bin/python -m bench.hotlist_bench` (prints the figures), or through
+Run alone with `.venv/bin/python -m bench.hotlist_bench` (prints the figures; `--lookups-only`
+and `--recall-only` run one part), or through
 `make bench`. Synthetic lists, index files and cached reads go to bench/out/ (gitignored).
 """
 
@@ -12,7 +13,6 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 import store.tables  # noqa: F401  (every table on the metadata)
-from alpr.read import Box, CharChoice, PlateRead
 from bench.report import Figure, Report
 from hotlist.index_build import build_index
-from hotlist.index_file import IndexFile
 from hotlist.lists import import_hotlist
-from hotlist.matcher import Matcher
-from hotlist.settings import MatchSettings
 from store.base import Base
 from store.db import make_engine, make_session_factory, transaction
 
@@ -39,6 +35,7 @@ PG_ADMIN_URL = os.environ.get(
     "PLATEWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SYNTHETIC = 1_000_000
+COMMAND = "python -m bench.hotlist_bench"
 LETTERS = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
 DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
 # (region, state, format, share): L a letter, D a digit. US: California 7ABC123, the
@@ -167,26 +164,33 @@ def _drop_pg(name: str) -> None:
     admin.dispose()
 
 
-def time_import(url: str, feed: Path, refresh: Path) -> tuple[list[tuple[float, float]], Any]:
-    """(wall s, this process's CPU s) for a first import and for a --replace refresh (the
-    next day's feed)."""
+IMPORTS = (
+    ("import 1M rows", False),
+    ("daily refresh of 1M rows (--replace, 3% churn)", True),
+    ("full replace of 1M rows (--replace, every record renumbered)", True),
+)
+
+
+def time_import(url: str, feeds: list[Path]) -> tuple[list[tuple[float, float, float]], Any]:
+    """(wall s, this process's CPU s, 1-minute load average before) for each of IMPORTS."""
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     factory = make_session_factory(engine)
     times = []
-    for path, replace in ((feed, False), (refresh, True)):
+    for path, (_, replace) in zip(feeds, IMPORTS, strict=True):
+        load = os.getloadavg()[0]
         wall, cpu = time.perf_counter(), time.process_time()
         with transaction(factory) as session:
             import_hotlist(session, path, list_name="NCIC", list_source="ncic", replace=replace)
-        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+        times.append((time.perf_counter() - wall, time.process_time() - cpu, load))
     return times, engine
 
 
-def bench_import(report: Report, feed: Path, refresh: Path) -> Any:
+def bench_import(report: Report, feeds: list[Path]) -> Any:
     db = OUT / "hotlist-bench.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    times, engine = time_import(f"sqlite:///{db}", feed, refresh)
+    times, engine = time_import(f"sqlite:///{db}", feeds)
     _import_figures(report, "SQLite", times, 15, "executemany")
     pg_name = "platewatch_bench_hotlist"
     url = _fresh_pg_url(pg_name)
@@ -194,7 +198,7 @@ def bench_import(report: Report, feed: Path, refresh: Path) -> Any:
         report.note(SECTION, f"PostgreSQL import not measured: {PG_ADMIN_URL} unreachable")
         return engine
     try:
-        times, pg_engine = time_import(url, feed, refresh)
+        times, pg_engine = time_import(url, feeds)
         pg_engine.dispose()
         _import_figures(report, "PostgreSQL", times, 30, "COPY")
     finally:
@@ -203,154 +207,23 @@ def bench_import(report: Report, feed: Path, refresh: Path) -> Any:
 
 
 def _import_figures(
-    report: Report, db: str, times: list[tuple[float, float]], goal: int, path: str
+    report: Report, db: str, times: list[tuple[float, float, float]], goal: int, path: str
 ) -> None:
-    names = (f"import 1M rows, {db}", f"daily refresh of 1M rows (--replace, 3% churn), {db}")
-    for name, (wall, cpu) in zip(names, times, strict=True):
+    for (name, _), (wall, cpu, load) in zip(IMPORTS, times, strict=True):
         report.add(
             Figure(
                 SECTION,
-                name,
+                f"{name}, {db}",
                 wall,
                 "s",
                 higher_is_better=False,
-                command="python -m bench.hotlist_bench",
-                notes=f"goal < {goal} s; parse + validate + {path}; this process "
-                f"used {cpu:.1f} s of CPU (the rest is the database server "
-                "or waiting for a core)",
+                command=COMMAND,
+                notes=(f"goal < {goal} s; " if name.startswith("import") else "")
+                + f"parse + validate + {path}; this process used {cpu:.1f} s of CPU (the "
+                f"rest is the database server or waiting for a core); load average "
+                f"{load:.1f} on {os.cpu_count()} cores when it started",
             )
         )
-
-
-# ---------------------------------------------------------------------------------- lookups
-
-
-def levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def noisy_reads(entries: list[tuple[str, str]], n: int, seed: int, every: int = 2) -> list[Any]:
-    """Every `every`-th read is of a listed plate (one in three of those with an
-    OCR-equivalent slip the reader hesitated on), the others of unlisted plates; all with
-    per-character choices and confidences."""
-
-    rng = np.random.default_rng(seed)
-    swaps = {"0": "O", "O": "0", "1": "I", "I": "1", "8": "B", "B": "8", "5": "S", "S": "5"}
-    unlisted = [p for p, _ in synthetic_plates(n // 2, seed + 1, {p for p, _ in entries[:0]})]
-    reads = []
-    now = datetime.now(UTC)
-    for k in range(n):
-        listed = k % every == 1
-        plate = entries[int(rng.integers(0, len(entries)))][0] if listed else unlisted[k // 2]
-        chars = list(plate)
-        choices = []
-        for i, ch in enumerate(chars):
-            alt = swaps.get(ch, "X")
-            if listed and k % 3 == 1 and i == 2 and ch in swaps:
-                chars[i] = alt
-                choices.append((CharChoice(char=alt, p=0.6), CharChoice(char=ch, p=0.35)))
-            else:
-                choices.append((CharChoice(char=ch, p=0.97), CharChoice(char=alt, p=0.02)))
-        reads.append(
-            PlateRead(
-                camera_id="bench",
-                captured_at=now,
-                plate="".join(chars),
-                confidence=0.9,
-                box=Box(x1=0, y1=0, x2=1, y2=1),
-                char_choices=tuple(choices),
-                char_confidences=tuple(c[0].p for c in choices),
-            )
-        )
-    return reads
-
-
-def bench_lookups(report: Report, index_path: Path, entries: list[tuple[str, str]]) -> None:
-
-    started = time.perf_counter()
-    index = IndexFile(index_path)
-    matcher = Matcher(index)
-    matcher.match(noisy_reads(entries, 2, 5)[0])
-    load = time.perf_counter() - started
-    report.add(
-        Figure(
-            SECTION,
-            "index load (map the 1M-entry file, first match)",
-            load,
-            "s",
-            higher_is_better=False,
-            command="python -m bench.hotlist_bench",
-            notes=f"file {index_path.stat().st_size / 2**20:.0f} MiB, shared by every "
-            "matcher process through the page cache",
-        )
-    )
-    reads = noisy_reads(entries, 60_000, 11, every=100)
-    worst = noisy_reads(entries, 30_000, 12, every=2)
-    exact_only = MatchSettings(max_edits=0, max_substitutions=0)
-    plain = [r.model_copy(update={"char_choices": ()}) for r in reads]
-    fuzzy_rate = _rate(lambda: [matcher.match(r) for r in reads], len(reads))
-    worst_rate = _rate(lambda: [matcher.match(r) for r in worst], len(worst))
-    exact_rate = _rate(lambda: [matcher.match(r, exact_only) for r in plain], len(plain))
-    plates = [p for p, _ in entries]
-    sample = [r.plate for r in reads[:3]]
-    naive_fuzzy = _rate(
-        lambda: [[p for p in plates if levenshtein(s, p) <= 2] for s in sample], len(sample)
-    )
-    naive_exact = _rate(
-        lambda: [[p for p in plates if p == s] for s in sample * 10], len(sample) * 10
-    )
-    report.add(
-        Figure(
-            SECTION,
-            "lookups/s, exact + OCR-equivalent, 1M entries, 1 core",
-            exact_rate,
-            "reads/s",
-            baseline="naive scan comparing every entry",
-            baseline_value=naive_exact,
-            command="python -m bench.hotlist_bench",
-            notes="canonical-key probe only",
-        )
-    )
-    report.add(
-        Figure(
-            SECTION,
-            "lookups/s, full fuzzy, 1M entries, 1 core",
-            fuzzy_rate,
-            "reads/s",
-            baseline="naive scan with an edit-distance function (<= 2)",
-            baseline_value=naive_fuzzy,
-            command="python -m bench.hotlist_bench",
-            notes="equivalents, +-1 character, runner-up characters, alternatives, 100 "
-            "wildcard entries; 1% of reads are of listed plates; goal >= 50,000/s; reads per "
-            "CPU-second of one process",
-        )
-    )
-    report.add(
-        Figure(
-            SECTION,
-            "lookups/s, full fuzzy, 1M entries, 1 core, half the reads listed",
-            worst_rate,
-            "reads/s",
-            baseline="naive scan with an edit-distance function (<= 2)",
-            baseline_value=naive_fuzzy,
-            command="python -m bench.hotlist_bench",
-            notes="worst case: every other read is scored against its entry",
-        )
-    )
-
-
-def _rate(work: Any, count: int) -> float:
-    """Reads per second of this process's CPU time: per core, whatever else the shared
-    machine is running."""
-    started = time.process_time()
-    work()
-    return count / (time.process_time() - started)
 
 
 # ---------------------------------------------------------------------------------- main
@@ -381,7 +254,10 @@ def run(report: Report) -> None:
     refresh = OUT / "hotlist-1m-next-day.csv"
     fresh_numbered = [(p, s, 2 * len(entries) + i) for i, (p, s) in enumerate(fresh)]
     write_feed(refresh, numbered[max(100, churn) :] + fresh_numbered + partial_numbered)
-    engine = bench_import(report, feed, refresh)
+    # A feed that renumbered every record: nothing is unchanged, the whole list is swapped.
+    renumbered = OUT / "hotlist-1m-renumbered.csv"
+    write_feed(renumbered, [(p, s, i + 3 * len(entries)) for p, s, i in numbered[100:]])
+    engine = bench_import(report, [feed, refresh, renumbered])
 
     folder = OUT / "index"
     shutil.rmtree(folder, ignore_errors=True)
@@ -395,11 +271,13 @@ def run(report: Report) -> None:
             time.perf_counter() - started,
             "s",
             higher_is_better=False,
-            command="python -m bench.hotlist_bench",
+            command=COMMAND,
             notes="once per list change, by the first matcher to notice; the others map the file",
         )
     )
     engine.dispose()
+    from bench.hotlist_lookups import bench_lookups
+
     bench_lookups(report, path, entries)
     from bench.hotlist_recall import recall_experiment, synthetic_experiment
 
@@ -408,7 +286,7 @@ def run(report: Report) -> None:
 
 
 if __name__ == "__main__":
-    from bench.report import now
+    from bench.report import machine_description, now
 
     result = Report()
     begun = now()
@@ -419,6 +297,12 @@ if __name__ == "__main__":
         listed = synthetic_plates(SYNTHETIC, 2024, {x.plate for x in labels()})
         recall_experiment(result, listed)
         synthetic_experiment(result, listed)
+    elif "--lookups-only" in sys.argv:
+        from bench.hotlist_lookups import lookups_only
+
+        lookups_only(result)
     else:
         run(result)
-    print(result.render(begun, now()))
+    line = f"_Measured by `python -m bench.hotlist_bench {' '.join(sys.argv[1:])}`".rstrip()
+    line += f" from {begun:%Y-%m-%d %H:%M} to {now():%H:%M} UTC on {machine_description()}._"
+    print("\n".join(result.render_section(section, line) for section in result.sections()))

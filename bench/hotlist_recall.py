@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from alpr.read import PlateRead
 from bench.hotlist_bench import DEV, OUT, SECTION, Label, labels
 from bench.report import Figure, Report
 from hotlist.cli_match import read_from_json
@@ -80,7 +81,7 @@ def _best_read(label: Label, reads: list[dict[str, Any]]) -> dict[str, Any] | No
             return 0.0
         ix = max(0, min(x + w, box[2]) - max(x, box[0]))
         iy = max(0, min(y + h, box[3]) - max(y, box[1]))
-        return ix * iy / max(1, w * h)
+        return float(ix * iy / max(1, w * h))
 
     candidates = sorted(reads, key=lambda r: (overlap(r), r.get("confidence", 0)), reverse=True)
     return candidates[0] if candidates else None
@@ -343,7 +344,7 @@ def synthetic_experiment(report: Report, entries: list[tuple[str, str]]) -> None
     tally: Tally = {}
     for group, total in (("unlisted", SYNTHETIC_UNLISTED), ("listed", SYNTHETIC_LISTED)):
         batch: list[tuple[str, str]] = []  # (region, true plate)
-        made = []
+        made: list[PlateRead] = []
         while len(made) < total:
             lab, raw = templates[int(noise.rng.integers(len(templates)))]
             if group == "listed":

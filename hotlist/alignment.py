@@ -33,7 +33,13 @@ def align(
                 "exact" if subs == 0 else "equivalent" if canonical(plate) == canon else "edit"
             )
             best = Alignment(kind, evidence.same_length(plate), subs)
-    elif fuzzy_ok and settings.max_edits:
+    elif (
+        fuzzy_ok
+        and settings.max_edits
+        # Most edit candidates cannot reach the verify threshold whatever the characters:
+        # not worth aligning.
+        and evidence.edit_bound(len(plate) - len(text)) >= settings.verify_threshold
+    ):
         best = _edit_alignment(text, plate, evidence, settings.max_substitutions)
     alt_score, alt_subs = alternative_score(read, plate) if read.alternatives else (0.0, 0)
     if alt_score > (best.score if best else 0.0) and (alt_subs == 0 or fuzzy_ok):

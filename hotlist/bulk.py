@@ -209,15 +209,20 @@ def _copy_postgres(
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
-def _copy_column(values: Sequence[object]) -> Sequence[str]:
+def _copy_column(values: Sequence[Any]) -> Sequence[str]:
     """One column in COPY text form: NULL as \\N, times in ISO 8601, and backslashes, tabs
-    and line breaks escaped (only a free-text column can hold them)."""
+    and line breaks escaped (only a free-text column can hold them). Each distinct value is
+    converted once; a column of plain text goes through as it is."""
     distinct = set(values)
-    if all(type(v) is str for v in distinct) and not _COPY_SPECIAL.search("".join(distinct)):  # type: ignore[arg-type]
-        return values  # type: ignore[return-value]
+    null = None in distinct
+    distinct.discard(None)
+    text = all(type(v) is str for v in islice(distinct, 1000))
+    if text and not null and not _COPY_SPECIAL.search("".join(distinct)):
+        return values
     if len(distinct) <= 100_000:
-        text = {v: _copy_text(v) for v in distinct}
-        return list(map(text.__getitem__, values))
+        converted = {v: _copy_text(v) for v in distinct}
+        converted[None] = "\\N"
+        return list(map(converted.__getitem__, values))
     return list(map(_copy_text, values))
 
 

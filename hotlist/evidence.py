@@ -33,7 +33,17 @@ class Evidence:
     a candidate asks about (most candidates agree with the read's own characters, and those
     need only the top choice)."""
 
-    __slots__ = ("_cap", "_choices", "_confidences", "_dists", "_overall", "floor", "indel", "text")
+    __slots__ = (
+        "_cap",
+        "_choices",
+        "_confidences",
+        "_dists",
+        "_overall",
+        "_sure",
+        "floor",
+        "indel",
+        "text",
+    )
 
     def __init__(self, read: PlateRead, settings: MatchSettings) -> None:
         text = read.plate
@@ -46,6 +56,7 @@ class Evidence:
         self._confidences = read.char_confidences if len(read.char_confidences) == n else ()
         self._overall = read.confidence ** (1 / n) if n else 0.0
         self._dists: list[tuple[dict[str, float], float, float] | None] = [None] * n
+        self._sure: list[float] | None = None  # each read character's capped probability
 
     def _top(self, i: int) -> float:
         if self._choices:
@@ -98,8 +109,16 @@ class Evidence:
     def _product(self, pairs: list[tuple[int, str]]) -> float:
         """Probability of the characters (position, char) together, the glyph-twin
         allowance taken at the one position where it helps most."""
+        sure = self._sure
+        if sure is None:
+            cap = self._cap
+            sure = self._sure = [min(self._top(i), cap) for i in range(len(self.text))]
+        text = self.text
         score = lift = 1.0
         for i, c in pairs:
+            if c == text[i]:
+                score *= sure[i]  # most positions of most candidates: the read's own
+                continue
             plain, twin = self._q(i, c)
             score *= plain
             if twin > plain * lift:
@@ -118,6 +137,21 @@ class Evidence:
     def spurious(self, i: int) -> float:
         """Probability that the read's character i is not on the plate at all."""
         return max(self.indel, self._dist(i)[2], 1 - self._top(i))
+
+    def edit_bound(self, longer_by: int) -> float:
+        """The highest score an entry `longer_by` characters longer than the read (1: the
+        read missed one; -1: it has one too many) can reach."""
+        if longer_by == 1:
+            return self.indel
+        if longer_by == -1:
+            choices, text = self._choices, self.text
+            tops = zip(choices, text, strict=True)
+            if choices and all(position[0].char == ch for position, ch in tops):
+                # The blank mass is part of what the top character leaves (the rounding of
+                # the reader's probabilities aside), so the doubt bounds every spurious().
+                return max(self.indel, 1.001 - min(position[0].p for position in choices))
+            return max(self.spurious(i) for i in range(len(text)))
+        return 0.0
 
     def read_missing(self, entry: str, gap: int) -> float:
         """The entry has one character more than the read, at position `gap`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -22,13 +23,20 @@ from alpr.read import PlateRead
 from hotlist.alerts import OPEN_STATUSES, write_outbox
 from hotlist.errors import HotlistError, UnknownCamera
 from hotlist.index_cache import IndexCache
-from hotlist.matcher import Match, Matcher
+from hotlist.matcher import Match, Matcher, MatchResult
 from hotlist.settings import MatchSettings
 from platewatch.logs import mask_plate
 from store.base import utcnow
 from store.tables import Alert, AlertSighting, Camera, Hotlist, HotlistEntry, PlateReadRow
 
-__all__ = ["HotlistError", "IndexCache", "ReadOutcome", "UnknownCamera", "ingest_read"]
+__all__ = [
+    "HotlistError",
+    "IndexCache",
+    "ReadOutcome",
+    "UnknownCamera",
+    "ingest_read",
+    "ingest_reads",
+]
 
 log = logging.getLogger(__name__)
 Decision = Literal["alert", "verify", "resident", "none"]
@@ -52,6 +60,32 @@ def ingest_read(
     if camera is None:
         raise UnknownCamera(read.camera_id)
     result = matcher.match(read, settings, site_id=camera.site_id)
+    return _ingest_matched(session, read, camera, result, settings)
+
+
+def ingest_reads(
+    session: Session, reads: Sequence[PlateRead], matcher: Matcher, settings: MatchSettings
+) -> list[ReadOutcome]:
+    """`ingest_read` for a batch, matched together (`Matcher.match_many`), in order and in
+    the caller's one transaction. An unknown camera raises before anything is written."""
+    cameras: dict[str, Camera] = {}
+    for read in reads:
+        if read.camera_id not in cameras:
+            camera = session.get(Camera, read.camera_id)
+            if camera is None:
+                raise UnknownCamera(read.camera_id)
+            cameras[read.camera_id] = camera
+    site_ids = [cameras[read.camera_id].site_id for read in reads]
+    results = matcher.match_many(reads, settings, site_ids=site_ids)
+    return [
+        _ingest_matched(session, read, cameras[read.camera_id], result, settings)
+        for read, result in zip(reads, results, strict=True)
+    ]
+
+
+def _ingest_matched(
+    session: Session, read: PlateRead, camera: Camera, result: MatchResult, settings: MatchSettings
+) -> ReadOutcome:
     if not _insert_read(
         session, read, camera, resident=result.resident, has_hit=bool(result.matches)
     ):

@@ -119,7 +119,8 @@ class Matcher:
         site_ids: Sequence[int | None] | None = None,
     ) -> list[MatchResult]:
         """`match` for a batch of reads, `site_ids[i]` being the site of `reads[i]`'s camera:
-        the same results, several times faster per read than a `match` call for each."""
+        the same results, with about twice the reads per CPU-second of a `match` call each
+        (the hash probes of the whole batch are array operations)."""
         settings = settings or self.settings
         sites = site_ids if site_ids is not None else [None] * len(reads)
         if len(sites) != len(reads):

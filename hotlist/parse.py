@@ -7,10 +7,8 @@ any error rejects the whole file (the default) or only the bad rows (`--skip-inv
 
 from __future__ import annotations
 
-import gc
 import operator
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, NamedTuple, TypeVar, cast
@@ -23,12 +21,13 @@ from hotlist.parse_columns import (
     doubtful_plates,
     ends_before_start,
     marked,
+    paused_gc,
     text_column,
     too_long,
 )
 from hotlist.plates import MAX_PLATE_LENGTH, is_wildcard, normalize_entry_plate
 from hotlist.regions import state_code
-from hotlist.table_reader import Format, RowError, Source, _Records, _records
+from hotlist.table_reader import Format, RowError, Source, _Records, _records, parse_column_map
 
 __all__ = [
     "HOTLIST_FIELDS",
@@ -115,33 +114,6 @@ class ParseResult(Generic[RowT]):
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def parse_column_map(spec: str | None) -> dict[str, str]:
-    """`plate=LicPlate,state=2` to {"plate": "LicPlate", "state": "2"}."""
-    if not spec:
-        return {}
-    mapping: dict[str, str] = {}
-    for part in spec.split(","):
-        field, sep, column = part.partition("=")
-        if not sep or not field.strip() or not column.strip():
-            msg = f"column map part {part!r} is not FIELD=COLUMN (e.g. plate=LicPlate)"
-            raise ValueError(msg)
-        mapping[field.strip().lower()] = column.strip()
-    return mapping
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cycle collector while building a million small tuples: it would otherwise
-    walk the growing list again and again, doubling the time of a feed import."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def parse_hotlist(
@@ -233,9 +205,6 @@ def _fast_hotlist_rows(
     return built, doubtful
 
 
-_BAD = BAD
-
-
 def parse_safelist_csv(
     source: Source,
     *,
@@ -277,18 +246,18 @@ class _Fields:
         try:
             return state_code(raw)
         except ValueError:
-            return _BAD
+            return BAD
 
     def reason_value(self, raw: str) -> object:
         text = raw.strip().lower().replace(" ", "_").replace("-", "_") or "stolen_vehicle"
         text = _REASON_ALIASES.get(text, text)
-        return text if text in REASONS else _BAD
+        return text if text in REASONS else BAD
 
     def date_value(self, raw: str) -> object:
         if not raw.strip():
             return None
         value = _parse_date(raw)
-        return _BAD if value is None else value
+        return BAD if value is None else value
 
     def plate(self, line: int, raw: str, *, allow_wildcard: bool) -> str | None:
         if _plain_plate(raw):

@@ -1,10 +1,11 @@
 """Which index rows a read may be: the lookup keys of a read and their probes.
 
 A read finds its candidates with a handful of hash probes: its canonical plate (exact and
-OCR-equivalent entries) and, when edits are allowed, that key against the entries'
-one-character deletions (it missed one) plus each of its own one-character deletions against
-the plates (it read one too many); then the plates with the recognizer's runner-up characters
-swapped in and its whole-plate alternatives.
+OCR-equivalent entries) and, when edits are allowed, each of its own one-character deletions
+against the plates (it read one too many) and its key against the entries' one-character
+deletions (it missed one; probed only when such a match can reach the verify threshold);
+then the plates with the recognizer's runner-up characters swapped in and its whole-plate
+alternatives.
 
 Two forms of the same probes: `read_keys`/`probe` for one read in plain Python, and
 `batch_keys`/`batch_probe` for a batch with numpy, where the per-read cost is a few array
@@ -27,7 +28,7 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 MAX_ALTERNATIVES = 4
 MAX_CHOICE_VARIANTS = 6
-_POW36 = tuple(36**i for i in range(MAX_KEY_LENGTH + 3))  # numpy builds it per batch
+_POW36 = tuple(36**i for i in range(MAX_KEY_LENGTH + 3))
 
 
 def read_keys(canon: str, *, edits: bool) -> tuple[int | None, list[int]]:
@@ -69,7 +70,7 @@ def candidates(index: IndexFile, read: PlateRead, canon: str, settings: MatchSet
     whole, keys = read_keys(canon, edits=bool(settings.max_edits))
     if whole is not None:
         keys.append(whole)
-        if settings.max_edits:
+        if _longer_entries_can_match(settings):
             probe(index.deletion, (whole,), out)
     if read.alternatives or read.char_choices:
         keys += [int("1" + plate, 36) for plate in extra_plates(read, canon, settings.choice_min_p)]
@@ -84,10 +85,11 @@ def extra_plates(read: PlateRead, canon: str, min_p: float, *, choices: bool = T
     out = choice_variants(read, canon, min_p) if choices else []
     for alt in read.alternatives[:MAX_ALTERNATIVES]:
         text = alt.plate
-        if not (text.isalnum() and text.isascii() and text == text.upper()):
-            text = "".join(c for c in text.upper() if c.isalnum())
-        alt_canon = canonical(text)
-        if alt_canon != canon and 0 < len(alt_canon) <= MAX_KEY_LENGTH and alt_canon.isascii():
+        if text.isalnum() and text.isascii() and text == text.upper():
+            alt_canon = canonical(text) if len(text) <= MAX_KEY_LENGTH else ""
+        else:
+            alt_canon = _alternative_plate(text)
+        if alt_canon and alt_canon != canon:
             out.append(alt_canon)
     return out
 
@@ -194,24 +196,13 @@ def batch_candidates(
 ) -> dict[int, list[int]]:
     """Read number -> ordinals its probes found (reads without any are left out): the
     probes of `candidates` for a whole batch at once."""
-    edits = bool(settings.max_edits)
-    whole, whole_of, deletion, deletion_of = batch_keys(plates, edits=edits)
-    extra: list[str] = []
-    extra_of: list[int] = []
-    for i, hesitant in _with_extras(reads, settings.choice_min_p):
-        read = reads[i]
-        if read.plate:
-            canon = canonical(read.plate)
-            more = extra_plates(read, canon, settings.choice_min_p, choices=hesitant)
-            extra += more
-            extra_of += [i] * len(more)
+    whole, whole_of, deletion, deletion_of = batch_keys(plates, edits=bool(settings.max_edits))
     keys, owners = [whole, deletion], [whole_of, deletion_of]
-    if extra:
-        extra_keys, rows, _, _ = batch_keys(extra, edits=False)
-        keys.append(extra_keys)
-        owners.append(np.asarray(extra_of, dtype=np.int64)[rows])
+    extra_keys, extra_of = _extra_keys(reads, settings.choice_min_p)
+    keys.append(extra_keys)
+    owners.append(extra_of)
     hits = [batch_probe(index.exact.arrays, np.concatenate(keys), np.concatenate(owners))]
-    if edits:
+    if _longer_entries_can_match(settings):
         hits.append(batch_probe(index.deletion.arrays, whole, whole_of))
     found: dict[int, list[int]] = {}
     for owner, ordinal in zip(
@@ -223,20 +214,58 @@ def batch_candidates(
     return found
 
 
-def _with_extras(reads: Sequence[PlateRead], min_p: float) -> list[tuple[int, bool]]:
-    """(number, has a runner-up character of at least min_p) of the reads that have that or
-    alternatives: one flat pass over every position of the batch, not a call per read."""
+def _longer_entries_can_match(settings: MatchSettings) -> bool:
+    """Whether probing for entries one character longer than the read is worth it: such an
+    entry scores at most `indel_likelihood` (an alternative of its length finds it by its
+    own key), so below the verify threshold it never matches."""
+    return bool(settings.max_edits) and settings.indel_likelihood >= settings.verify_threshold
+
+
+def _extra_keys(reads: Sequence[PlateRead], min_p: float) -> tuple[U64, I64]:
+    """Keys (and their read numbers) of the plates beyond each read's own: its alternatives,
+    keyed for the whole batch at once, and its runner-up characters where it hesitated."""
+    pairs = [
+        (i, alt.plate)
+        for i, read in enumerate(reads)
+        if read.plate
+        for alt in read.alternatives[:MAX_ALTERNATIVES]
+    ]
+    more = [
+        (i, variant)
+        for i in _hesitant(reads, min_p)
+        if reads[i].plate
+        for variant in choice_variants(reads[i], canonical(reads[i].plate), min_p)
+    ]
+    texts = [text for _, text in pairs] + [text for _, text in more]
+    of = np.asarray([i for i, _ in pairs] + [i for i, _ in more], dtype=np.int64)
+    keys, rows, _, _ = batch_keys(texts, edits=False)
+    owners = of[rows] if len(of) else np.zeros(0, dtype=np.int64)
+    # An alternative the batch could not key is not yet plain text: normalize it here.
+    unkeyed = sorted(set(range(len(pairs))) - set(rows.tolist()))
+    if unkeyed:
+        fixed = [(pairs[k][0], _alternative_plate(pairs[k][1])) for k in unkeyed]
+        fixed = [(i, text) for i, text in fixed if text]
+        keys = np.concatenate([keys, np.array([int("1" + t, 36) for _, t in fixed], np.uint64)])
+        owners = np.concatenate([owners, np.array([i for i, _ in fixed], np.int64)])
+    return keys, owners
+
+
+def _alternative_plate(text: str) -> str:
+    """An alternative's canonical plate, or "" when it cannot be keyed."""
+    canon = canonical("".join(c for c in text.upper() if c.isalnum()))
+    return canon if 0 < len(canon) <= MAX_KEY_LENGTH and canon.isascii() else ""
+
+
+def _hesitant(reads: Sequence[PlateRead], min_p: float) -> list[int]:
+    """Reads with a runner-up character of at least min_p: one flat pass over every
+    position of the batch instead of a call per read."""
     seconds = [p[1].p if len(p) > 1 else 0.0 for r in reads for p in r.char_choices]
     if not seconds:
-        return [(i, False) for i, r in enumerate(reads) if r.alternatives]
+        return []
     sizes = np.fromiter((len(r.char_choices) for r in reads), dtype=np.int64, count=len(reads))
-    ends = np.cumsum(sizes)
-    hesitant = np.zeros(len(reads), dtype=bool)
     used = np.flatnonzero(sizes)
-    top = np.maximum.reduceat(np.asarray(seconds), (ends - sizes)[used])
-    hesitant[used] = top >= min_p
-    flags = hesitant.tolist()
-    return [(i, flags[i]) for i, r in enumerate(reads) if r.alternatives or flags[i]]
+    top = np.maximum.reduceat(np.asarray(seconds), (np.cumsum(sizes) - sizes)[used])
+    return used[top >= min_p].tolist()  # type: ignore[no-any-return]
 
 
 def batch_probe(table: TableArrays, keys: U64, owners: I64) -> tuple[I64, I64]:

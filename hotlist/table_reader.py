@@ -257,3 +257,17 @@ def _known(field: str, fields: tuple[str, ...]) -> None:
     if field not in fields:
         msg = f"unknown field {field!r} in the column map; known: {', '.join(fields)}"
         raise ValueError(msg)
+
+
+def parse_column_map(spec: str | None) -> dict[str, str]:
+    """`plate=LicPlate,state=2` to {"plate": "LicPlate", "state": "2"}."""
+    if not spec:
+        return {}
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        field, sep, column = part.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            msg = f"column map part {part!r} is not FIELD=COLUMN (e.g. plate=LicPlate)"
+            raise ValueError(msg)
+        mapping[field.strip().lower()] = column.strip()
+    return mapping

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotlist.alerts import INSTRUCTION, alert_view
 from hotlist.index_cache import IndexCache
-from hotlist.ingest import HotlistError, ReadOutcome, UnknownCamera, ingest_read
+from hotlist.ingest import HotlistError, ReadOutcome, UnknownCamera, ingest_read, ingest_reads
 from hotlist.lists import create_hotlist, import_hotlist, remove_entries
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
@@ -278,3 +278,45 @@ def test_a_sighting_at_another_site_raises_that_sites_own_alert(
     assert elsewhere.alert_ids and elsewhere.alert_ids != first.alert_ids
     sites = session.scalars(select(Alert.site_id).order_by(Alert.id)).all()
     assert sites == [world.site_id, world.other_site_id]
+
+
+def test_a_batch_is_ingested_as_each_read_would_be(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC", list_source="ncic")
+    add_safelist_entry(session, world.site_id, "RES1234", label="Unit 4", added_by="admin")
+    session.commit()
+    cache = cache_factory()
+    reads = [
+        make_read("ABC1234", confidence=0.99, at=T0, read_id="b-1"),
+        make_read("RES1234", confidence=0.99, at=T0, read_id="b-2"),
+        make_read("ZZZ9999", confidence=0.99, at=T0, camera=world.other_camera, read_id="b-3"),
+        make_read("ABC1234", confidence=0.99, at=T0 + timedelta(minutes=1), read_id="b-4"),
+    ]
+    outcomes = ingest_reads(session, reads, cache.current(session), fresh_settings)
+    session.commit()
+    assert [(o.read_id, o.decision, o.resident) for o in outcomes] == [
+        ("b-1", "alert", False),
+        ("b-2", "resident", True),
+        ("b-3", "none", False),
+        ("b-4", "alert", False),
+    ]
+    # The second sighting within the cooldown updated the first alert.
+    assert outcomes[3].alert_ids == outcomes[0].alert_ids
+    assert (_count(session, PlateReadRow), _count(session, Alert)) == (4, 1)
+
+
+def test_a_batch_with_an_unregistered_camera_writes_nothing(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    reads = [make_read("ABC1234", read_id="ok-1"), make_read("ABC1234", camera="cam-x")]
+    with pytest.raises(UnknownCamera, match="camera 'cam-x' is not registered"):
+        ingest_reads(session, reads, cache_factory().current(session), fresh_settings)
+    session.rollback()
+    assert _count(session, PlateReadRow) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotlist.errors import AlreadyExistsError, ImportRejectedError, NotFoundError
@@ -137,3 +137,74 @@ def test_replace_with_the_same_feed_changes_nothing(session: Session) -> None:
     session.commit()
     assert (report.removed, report.imported, report.unchanged) == (0, 0, 2)
     assert sorted(session.scalars(select(HotlistEntry.id))) == ids
+
+
+def test_free_text_with_tabs_backslashes_and_quotes_is_stored_as_written(
+    session: Session,
+) -> None:
+    feed = (
+        "plate,state,make,model,color,record_number\n"
+        'AAA111,CA,"Tab\there","back\\\\slash","line\nbreak",N1\n'
+        "BBB222,CA,O'Brien,\\N,,N2\n"
+        "CCC333,CA,O'Brien,Civic,,N3\n"
+    )
+    import_hotlist(session, feed, list_name="L")
+    session.commit()
+    stored = {
+        e.plate: (e.make, e.model, e.color, e.record_number)
+        for e in session.scalars(select(HotlistEntry))
+    }
+    assert stored == {
+        "AAA111": ("Tab\there", "back\\\\slash", "line\nbreak", "N1"),
+        "BBB222": ("O'Brien", "\\N", None, "N2"),
+        "CCC333": ("O'Brien", "Civic", None, "N3"),
+    }
+    # The same text in every row is written once per statement, unless it needs quoting.
+    import_hotlist(
+        session, "plate,make,color\nDDD444,O'Brien,Red\nEEE555,O'Brien,Red\n", list_name="M"
+    )
+    session.commit()
+    assert set(
+        session.execute(
+            select(HotlistEntry.make, HotlistEntry.color, HotlistEntry.reason).where(
+                HotlistEntry.plate.in_(["DDD444", "EEE555"])
+            )
+        )
+    ) == {("O'Brien", "Red", "stolen_vehicle")}
+
+
+def test_a_large_load_rebuilds_the_plate_index_inside_the_transaction(
+    session: Session, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hotlist.bulk
+
+    # Every load counts as large here, so SQLite drops and rebuilds the list-plate index.
+    monkeypatch.setattr(hotlist.bulk, "_REBUILD_AT", 2)
+    import_hotlist(session, FEED, list_name="NCIC")
+    import_hotlist(session, "plate\nOTHER11\n", list_name="other")
+    session.commit()
+    rows = "".join(f"N{i:05d}\n" for i in range(50))
+    report = import_hotlist(session, "plate\n" + rows, list_name="NCIC", replace=True)
+    assert (report.removed, report.imported) == (3, 50)
+    with session_factory() as reader:
+        assert _plates(reader, "NCIC") == ["7XYZ123", "AB?12", "ABC1234"]
+    session.commit()
+    assert _plates(session, "NCIC") == sorted(f"N{i:05d}" for i in range(50))
+    assert _plates(session, "other") == ["OTHER11"]
+    inspector = inspect(session.get_bind())
+    assert "ix_hotlist_entries_list_plate" in {
+        i["name"] for i in inspector.get_indexes("hotlist_entries")
+    }
+
+
+def test_replace_of_a_list_holding_identical_entries_keeps_one_per_feed_row(
+    session: Session,
+) -> None:
+    create_hotlist(session, "custom")
+    first = add_entry(session, "custom", plate="ABC1234", state="CA")
+    add_entry(session, "custom", plate="ABC1234", state="CA")
+    session.commit()
+    report = import_hotlist(session, "plate,state\nABC1234,CA\n", list_name="custom", replace=True)
+    session.commit()
+    assert (report.removed, report.imported, report.unchanged) == (1, 0, 1)
+    assert list(session.scalars(select(HotlistEntry.id))) in ([first.id], [first.id + 1])

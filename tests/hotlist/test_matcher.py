@@ -6,13 +6,14 @@ Property tests run against a real mapped index file built from generated plates.
 from __future__ import annotations
 
 import string
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from alpr.read import CharChoice
+from alpr.read import Alternative, CharChoice, PlateRead
 from hotlist.index_build import write_index
 from hotlist.index_file import IndexFile, ListInfo
 from hotlist.matcher import Matcher
@@ -174,8 +175,6 @@ _MATCHERS: dict[str, Matcher] = {}
 
 
 def _shared_matcher(plate: str) -> Matcher:
-    import tempfile
-
     if plate not in _MATCHERS:
         if len(_MATCHERS) > 200:
             _MATCHERS.clear()
@@ -195,3 +194,72 @@ def test_resident_reads_stay_silent_on_their_own_site_list_only(tmp_path: Path) 
     assert at_home.resident and at_home.decision == "resident"
     elsewhere = matcher.match(make_read("RES1234"), site_id=8)
     assert not elsewhere.resident and elsewhere.decision == "alert"
+
+
+def test_letters_the_reader_tells_apart_by_shape_need_its_own_doubt(matcher: Matcher) -> None:
+    # O and D are both letters: a reader sure of the O saw its round side, so the listed D
+    # needs the reader's own doubt, where the digit 0 (drawn like O) needs none.
+    listed = build(Path(tempfile.mkdtemp(prefix="pw-shape-")), [("ABD1234", ""), ("AB01234", "")])
+    found = {m.entry_plate: m for m in listed.match(make_read("ABO1234", confidence=0.99)).matches}
+    assert set(found) == {"AB01234"} and found["AB01234"].decision == "verify"
+    hesitant = make_read(
+        "ABO1234", char_choices=choices_at("ABO1234", 2, [("O", 0.6), ("D", 0.35)])
+    )
+    assert "ABD1234" in {m.entry_plate for m in listed.match(hesitant).matches}
+
+
+def test_two_confident_twin_swaps_are_not_a_match(tmp_path: Path) -> None:
+    listed = build(tmp_path, [("8DJO529", ""), ("BDJO529", "")])
+    one = listed.match(make_read("BDJ0529", confidence=0.99))
+    assert [(m.entry_plate, m.decision) for m in one.matches] == [("BDJO529", "verify")]
+    two = build(tmp_path / "two", [("8DJO529", "")]).match(make_read("BDJ0529", confidence=0.99))
+    assert two.decision == "none"
+
+
+def test_an_extra_character_the_reader_doubted_is_taken_for_an_emblem(tmp_path: Path) -> None:
+    listed = build(tmp_path, [("AG4V3U", "")])
+    doubted = make_read(
+        "AG4AV3U", char_choices=choices_at("AG4AV3U", 3, [("A", 0.55), ("4", 0.1)], 0.99)
+    )
+    (match,) = listed.match(doubted).matches
+    assert (match.entry_plate, match.kind, match.decision) == ("AG4V3U", "edit", "verify")
+    assert listed.match(make_read("AG4AV3U", confidence=0.99)).decision == "none"
+
+
+READS = st.builds(
+    lambda plate, hesitate, runner, alt, region: make_read(
+        plate,
+        char_choices=choices_at(
+            plate, hesitate % len(plate), [(plate[hesitate % len(plate)], 0.6), (runner, 0.3)]
+        ),
+        alternatives=(Alternative(plate=alt, confidence=0.2),) if alt else (),
+        region=region,
+    ),
+    plate=st.text(alphabet="ABC0O1I8B5S", min_size=4, max_size=8),
+    hesitate=st.integers(0, 7),
+    runner=st.sampled_from("A0O1I8BX"),
+    alt=st.one_of(st.just(""), st.text(alphabet="ABC0O1I8B5S", min_size=4, max_size=8)),
+    region=st.sampled_from([None, "us", "br"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    plates=st.lists(
+        st.text(alphabet="ABC0O1I8B5S", min_size=4, max_size=8), min_size=1, max_size=40
+    ),
+    reads=st.lists(READS, min_size=1, max_size=30),
+    sites=st.lists(st.sampled_from([None, 7, 8]), min_size=30, max_size=30),
+)
+def test_a_batch_is_matched_exactly_as_read_by_read(
+    plates: list[str], reads: list[PlateRead], sites: list[int | None]
+) -> None:
+    from hotlist.matcher import SafeEntry
+
+    entries = [(p, "CA" if i % 3 else "") for i, p in enumerate(plates)] + [("AB?0*", "")]
+    base = build(Path(tempfile.mkdtemp(prefix="pw-batch-")), entries)
+    safe = {7: {canonical(plates[0]): (SafeEntry(plates[0], None, "Unit 1", 0),)}}
+    matcher = Matcher(base.index, safe)
+    site_ids = sites[: len(reads)]
+    one_by_one = [matcher.match(r, site_id=s) for r, s in zip(reads, site_ids, strict=True)]
+    assert matcher.match_many(reads, site_ids=site_ids) == one_by_one
