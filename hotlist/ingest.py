@@ -1,4 +1,4 @@
-"""One read in: stored once, tagged resident or not, matched, and turned into alerts.
+"""Reads in: each stored once, tagged resident or not, matched, and turned into alerts.
 
 Everything happens in the caller's transaction: the read row, the alert (or the sighting
 that updates an open alert within the cooldown) and its outbox row commit together or not
@@ -12,7 +12,7 @@ import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select, text
@@ -56,40 +56,47 @@ def ingest_read(
     session: Session, read: PlateRead, matcher: Matcher, settings: MatchSettings
 ) -> ReadOutcome:
     """Store, tag, match and alert one read, without committing."""
-    camera = session.get(Camera, read.camera_id)
-    if camera is None:
-        raise UnknownCamera(read.camera_id)
-    result = matcher.match(read, settings, site_id=camera.site_id)
-    return _ingest_matched(session, read, camera, result, settings)
+    return ingest_reads(session, [read], matcher, settings)[0]
 
 
 def ingest_reads(
     session: Session, reads: Sequence[PlateRead], matcher: Matcher, settings: MatchSettings
 ) -> list[ReadOutcome]:
-    """`ingest_read` for a batch, matched together (`Matcher.match_many`), in order and in
-    the caller's one transaction. An unknown camera raises before anything is written."""
-    cameras: dict[str, Camera] = {}
-    for read in reads:
-        if read.camera_id not in cameras:
-            camera = session.get(Camera, read.camera_id)
-            if camera is None:
-                raise UnknownCamera(read.camera_id)
-            cameras[read.camera_id] = camera
+    """Store, tag, match and alert a batch of reads, in order and without committing.
+
+    The batch is matched together (`Matcher.match_many`) and its rows written by one INSERT,
+    so it costs a few round trips to the database rather than a few per read. An unknown
+    camera raises before anything is written; a read id already stored, or met earlier in the
+    batch, creates nothing.
+    """
+    if not reads:
+        return []
+    cameras = _cameras_of(session, reads)
     site_ids = [cameras[read.camera_id].site_id for read in reads]
     results = matcher.match_many(reads, settings, site_ids=site_ids)
-    return [
-        _ingest_matched(session, read, cameras[read.camera_id], result, settings)
-        for read, result in zip(reads, results, strict=True)
-    ]
+    fresh = _insert_reads(session, reads, cameras, results)
+    outcomes = []
+    for read, result in zip(reads, results, strict=True):
+        if read.read_id in fresh:
+            fresh.discard(read.read_id)
+            outcomes.append(_alert_on(session, read, cameras[read.camera_id], result, settings))
+        else:
+            outcomes.append(_redelivered(session, read))
+    return outcomes
 
 
-def _ingest_matched(
+def _cameras_of(session: Session, reads: Sequence[PlateRead]) -> dict[str, Camera]:
+    wanted = {read.camera_id for read in reads}
+    cameras = {c.id: c for c in session.scalars(select(Camera).where(Camera.id.in_(wanted)))}
+    for read in reads:
+        if read.camera_id not in cameras:
+            raise UnknownCamera(read.camera_id)
+    return cameras
+
+
+def _alert_on(
     session: Session, read: PlateRead, camera: Camera, result: MatchResult, settings: MatchSettings
 ) -> ReadOutcome:
-    if not _insert_read(
-        session, read, camera, resident=result.resident, has_hit=bool(result.matches)
-    ):
-        return _redelivered(session, read)
     alert_ids = []
     for match in result.matches:
         alert = _raise_or_update(session, read, camera, match, settings)
@@ -109,15 +116,36 @@ def _ingest_matched(
     return ReadOutcome(read.read_id, True, result.resident, decision, tuple(alert_ids))
 
 
-def _insert_read(
-    session: Session, read: PlateRead, camera: Camera, *, resident: bool, has_hit: bool
-) -> bool:
-    values = {
+def _insert_reads(
+    session: Session,
+    reads: Sequence[PlateRead],
+    cameras: dict[str, Camera],
+    results: Sequence[MatchResult],
+) -> set[str]:
+    """Insert the reads not stored yet; the ids of those this call inserted."""
+    now = utcnow()
+    rows: dict[str, dict[str, object]] = {}
+    for read, result in zip(reads, results, strict=True):
+        rows.setdefault(read.read_id, _row(read, cameras[read.camera_id], result, now))
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(PlateReadRow)
+        .on_conflict_do_nothing(index_elements=["read_id"])
+        .returning(PlateReadRow.read_id)
+    )
+    # RETURNING names only the rows inserted: a redelivered read's id is not among them.
+    return set(session.scalars(statement, list(rows.values())))
+
+
+def _row(
+    read: PlateRead, camera: Camera, result: MatchResult, received_at: datetime
+) -> dict[str, object]:
+    return {
         "read_id": read.read_id,
         "camera_id": read.camera_id,
         "site_id": camera.site_id,
         "captured_at": read.captured_at,
-        "received_at": utcnow(),
+        "received_at": received_at,
         "plate": read.plate,
         "confidence": read.confidence,
         "region": read.region,
@@ -125,20 +153,11 @@ def _insert_read(
             mode="json",
             exclude={"plate", "read_id", "camera_id", "captured_at", "crop_path", "frame_path"},
         ),
-        "resident": resident,
-        "has_hit": has_hit,
+        "resident": result.resident,
+        "has_hit": bool(result.matches),
         "crop_path": read.crop_path,
         "frame_path": read.frame_path,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(PlateReadRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["read_id"])
-        .returning(PlateReadRow.read_id)
-    )
-    # RETURNING gives no row when the read was already there (rowcount is not reliable here).
-    return session.execute(statement).first() is not None
 
 
 def _redelivered(session: Session, read: PlateRead) -> ReadOutcome:

@@ -31,8 +31,8 @@ from stream.settings import default_broker_cache
 log = logging.getLogger(__name__)
 
 BUCKET = "platewatch"
-# s3rver plus the conditional writes Tansu relies on (see the script for why).
-CONDITIONAL_S3RVER = Path(__file__).with_name("s3rver_conditional.js")
+# s3rver with the conditional writes and whole uploads Tansu relies on (see the script).
+STRICT_S3RVER = Path(__file__).with_name("s3rver_strict.js")
 _PR_SET_PDEATHSIG = 1
 # s3rver accepts any credentials; the AWS client in Tansu still wants some.
 _S3_ENV = {
@@ -118,7 +118,7 @@ def _wait(
 
 
 class ObjectStore:
-    """s3rver (with conditional writes) serving one bucket from files in `directory`."""
+    """s3rver, with S3's conditional writes and whole uploads, serving files in `directory`."""
 
     def __init__(
         self,
@@ -142,7 +142,7 @@ class ObjectStore:
         node, modules = s3rver_modules(self.cache_dir)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = _spawn(
-            [node, str(CONDITIONAL_S3RVER), str(self.directory), str(self.port), BUCKET],
+            [node, str(STRICT_S3RVER), str(self.directory), str(self.port), BUCKET],
             {**os.environ, "NODE_PATH": str(modules)},
             self.output,
         )

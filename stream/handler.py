@@ -1,19 +1,20 @@
 """What the matcher does with each read, behind a small interface.
 
 The stream needs three things from the matching stage: a per-batch preparation (so a changed
-hotlist or safe list is picked up without a restart), an idempotent per-read step in the
-caller's transaction, and which of its errors mean "this read can never be processed".
+hotlist or safe list is picked up without a restart), an idempotent step for a batch of reads
+in the caller's transaction, and which of its errors mean "this read can never be processed".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from alpr.read import PlateRead
 from hotlist.errors import HotlistError
-from hotlist.ingest import IndexCache, ingest_read
+from hotlist.ingest import IndexCache, ingest_reads
 from hotlist.matcher import Matcher
 from hotlist.settings import MatchSettings
 
@@ -25,8 +26,8 @@ class ReadHandler(Protocol):
     def prepare(self, session: Session) -> None:
         """Called once per batch, inside the batch's transaction, before any `handle`."""
 
-    def handle(self, session: Session, read: PlateRead) -> bool:
-        """Store and match one read without committing; False if it was already stored."""
+    def handle(self, session: Session, reads: Sequence[PlateRead]) -> int:
+        """Store and match reads without committing; how many were not stored before."""
 
 
 class HotlistHandler:
@@ -44,8 +45,9 @@ class HotlistHandler:
         # rebuilt or re-opened only when a list or a safe list changed.
         self._matcher = self._cache.current(session)
 
-    def handle(self, session: Session, read: PlateRead) -> bool:
+    def handle(self, session: Session, reads: Sequence[PlateRead]) -> int:
         if self._matcher is None:
             self.prepare(session)
         assert self._matcher is not None
-        return ingest_read(session, read, self._matcher, self.settings).stored
+        outcomes = ingest_reads(session, reads, self._matcher, self.settings)
+        return sum(outcome.stored for outcome in outcomes)

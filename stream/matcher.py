@@ -205,18 +205,15 @@ class MatcherService:
         return stored, len(unique) - stored - len(letters) + in_batch_duplicates, letters
 
     def _store_together(self, reads: Iterable[tuple[ConsumerRecord, PlateRead]]) -> int:
-        stored = 0
         with transaction(self.session_factory) as session:
             self.handler.prepare(session)
-            for _, read in reads:
-                stored += self.handler.handle(session, read)
-        return stored
+            return self.handler.handle(session, [read for _, read in reads])
 
     def _store_alone(self, message: ConsumerRecord, read: PlateRead) -> int | _Letter:
         try:
             with transaction(self.session_factory) as session:
                 self.handler.prepare(session)
-                return int(self.handler.handle(session, read))
+                return self.handler.handle(session, [read])
         except _TRANSIENT as exc:
             msg = f"database: {exc.__class__.__name__}: {exc}"
             raise RetryBatchError(msg) from exc

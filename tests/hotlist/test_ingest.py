@@ -309,6 +309,39 @@ def test_a_batch_is_ingested_as_each_read_would_be(
     assert (_count(session, PlateReadRow), _count(session, Alert)) == (4, 1)
 
 
+def test_a_batch_stores_each_read_id_once_whether_redelivered_or_repeated_in_it(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    import_hotlist(session, FEED, list_name="NCIC")
+    session.commit()
+    cache = cache_factory()
+    earlier = _ingest(session, cache, fresh_settings, "ABC1234", read_id="d-1", at=T0)
+    reads = [
+        make_read("ABC1234", confidence=0.99, at=T0, read_id="d-1"),
+        make_read("XYZ0001", confidence=0.99, at=T0, read_id="d-2"),
+        make_read("XYZ0001", confidence=0.99, at=T0, read_id="d-2"),
+        make_read("ABC1234", confidence=0.99, at=T0 + timedelta(minutes=2), read_id="d-3"),
+    ]
+    outcomes = ingest_reads(session, reads, cache.current(session), fresh_settings)
+    session.commit()
+    assert [(o.read_id, o.stored, o.decision) for o in outcomes] == [
+        ("d-1", False, "alert"),
+        ("d-2", True, "none"),
+        ("d-2", False, "none"),
+        ("d-3", True, "alert"),
+    ]
+    assert outcomes[3].alert_ids == earlier.alert_ids
+    assert (
+        _count(session, PlateReadRow),
+        _count(session, Alert),
+        _count(session, AlertSighting),
+        _count(session, AlertOutbox),
+    ) == (3, 1, 1, 2)
+
+
 def test_a_batch_with_an_unregistered_camera_writes_nothing(
     session: Session,
     world: World,
