@@ -7,9 +7,13 @@ in-process straight from a list of reads, with no outbox, broker or consumer in 
 the ratio is the share of that speed the stream keeps. That in-process ingest is itself
 measured against ingesting one read at a time (what the matcher did before it batched).
 
+Throughput is measured twice: draining a backlog already in the edge outbox (the uplink back
+after an outage; what broker, matcher and database can carry) and with the edge publishing one
+read at a time, each fsynced (where the edge's own disk sets the pace).
+
 Latency is measured twice: at a steady 50 reads/s (what an officer waits at ordinary load,
-seen by a poller as the committed alert row appears) and during the full-speed burst (which is
-mostly the time a read queues behind the burst).
+seen by a poller as the committed alert row appears) and while the edge publishes one by one
+as fast as it can.
 """
 
 from __future__ import annotations
@@ -21,20 +25,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, text
 
 import store.tables  # noqa: F401  (every table on the metadata)
 from alpr.read import Box, PlateRead
 from bench.report import Figure, Report
+from bench.stream_phases import drain_backlog, publish_one_by_one, publish_paced
 from hotlist.bulk import insert_entries
 from hotlist.ingest import IndexCache, ingest_read, ingest_reads
 from hotlist.lists import create_hotlist, touch
@@ -43,7 +48,6 @@ from hotlist.sites import create_camera, create_site
 from platewatch.settings import Settings, load_settings
 from store.base import Base
 from store.db import make_engine, make_session_factory, transaction
-from store.tables import Alert, PlateReadRow
 from stream.broker import EmbeddedBroker
 from stream.clients import ensure_topics
 from stream.publisher import EdgePublisher
@@ -112,11 +116,6 @@ def _reads(count: int, listed: list[str], seed: int, hot_every: int = HOT_EVERY)
     return reads
 
 
-def _count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(PlateReadRow)) or 0)
-
-
 def _in_process(
     engine: Engine, settings: Settings, reads: list[PlateRead], *, batched: bool
 ) -> float:
@@ -159,91 +158,32 @@ def _matcher_process(settings: Settings, workdir: Path) -> Iterator[subprocess.P
         process.wait(30)
 
 
-def _burst(
-    engine: Engine, edge: EdgePublisher, reads: list[PlateRead]
-) -> tuple[float, list[float]]:
-    """Reads/s from the first publish to the last read stored, and publish-to-alert seconds
-    (to the alert row's created_at, set inside the batch's transaction)."""
-    before = _count(engine)
-    published_at: dict[str, float] = {}
-    started = time.time()
-    for read in reads:
-        edge.publish(read)
-        published_at[read.read_id] = time.time()
-    deadline = time.monotonic() + 900
-    while _count(engine) < before + len(reads) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    finished = time.time()
-    if _count(engine) < before + len(reads):
-        msg = f"only {_count(engine) - before:,} of {len(reads):,} reads were stored in 900 s"
-        raise RuntimeError(msg)
-    listed_reads = [r.read_id for i, r in enumerate(reads) if i % HOT_EVERY == 0]
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(Alert.read_id, Alert.created_at).where(Alert.read_id.in_(listed_reads))
-        ).all()
-    latencies = [created.timestamp() - published_at[read_id] for read_id, created in rows]
-    return len(reads) / (finished - started), latencies
-
-
-class _AlertWatcher(threading.Thread):
-    """Polls the alerts table every 10 ms; when each read's alert was first seen committed."""
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(name="alert-watcher", daemon=True)
-        self.engine = engine
-        self.seen: dict[str, float] = {}
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            last_id = int(conn.scalar(select(func.max(Alert.id))) or 0)
-            conn.rollback()
-            while not self.stop.is_set():
-                rows = conn.execute(select(Alert.id, Alert.read_id).where(Alert.id > last_id)).all()
-                conn.rollback()  # end the snapshot so the next poll sees new commits
-                now = time.time()
-                for alert_id, read_id in rows:
-                    self.seen.setdefault(read_id, now)
-                    last_id = max(last_id, alert_id)
-                time.sleep(0.01)
-
-
-def _paced(engine: Engine, edge: EdgePublisher, reads: list[PlateRead]) -> list[float]:
-    """Publish at PACED_RATE; seconds from each listed read's publish to its committed alert."""
-    listed = [r.read_id for i, r in enumerate(reads) if i % PACED_HOT_EVERY == 0]
-    published_at: dict[str, float] = {}
-    watcher = _AlertWatcher(engine)
-    watcher.start()
-    begin = time.monotonic()
-    for i, read in enumerate(reads):
-        time.sleep(max(0.0, begin + i / PACED_RATE - time.monotonic()))
-        edge.publish(read)
-        published_at[read.read_id] = time.time()
-    deadline = time.monotonic() + 60
-    while not set(listed) <= watcher.seen.keys() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    watcher.stop.set()
-    watcher.join()
-    return [watcher.seen[r] - published_at[r] for r in listed if r in watcher.seen]
+@dataclass(frozen=True)
+class _StreamRun:
+    backlog_rate: float
+    burst_rate: float
+    burst_latencies: list[float]
+    paced_latencies: list[float]
 
 
 def _through_stream(
-    engine: Engine,
-    settings: Settings,
-    burst: list[PlateRead],
-    paced: list[PlateRead],
-    workdir: Path,
-) -> tuple[float, list[float], list[float]]:
+    engine: Engine, settings: Settings, listed: list[str], workdir: Path
+) -> _StreamRun:
     with _matcher_process(settings, workdir) as matcher:
         time.sleep(8)  # import, index open and group join, outside the timing
         if matcher.poll() is not None:
             msg = f"the matcher exited early; see {workdir / 'matcher.log'}"
             raise RuntimeError(msg)
+        backlog = drain_backlog(engine, settings, _reads(READS, listed, 6), workdir / "backlog.db")
         with EdgePublisher(settings, outbox_path=workdir / "edge-outbox.db") as edge:
-            rate, burst_latencies = _burst(engine, edge, burst)
-            paced_latencies = _paced(engine, edge, paced)
-    return rate, burst_latencies, paced_latencies
+            burst_rate, burst_latencies = publish_one_by_one(
+                engine, edge, _reads(READS, listed, seed=3), HOT_EVERY
+            )
+            paced = _reads(PACED_READS, listed, seed=5, hot_every=PACED_HOT_EVERY)
+            paced_latencies = publish_paced(
+                engine, edge, paced, rate=PACED_RATE, hot_every=PACED_HOT_EVERY
+            )
+    return _StreamRun(backlog, burst_rate, burst_latencies, paced_latencies)
 
 
 @contextmanager
@@ -267,13 +207,7 @@ def _databases(workdir: Path) -> Iterator[list[tuple[str, str]]]:
         admin.dispose()
 
 
-def _bench_backend(
-    report: Report, label: str, url: str, bootstrap: str, workdir: Path, listed: list[str]
-) -> None:
-    engine = make_engine(url)
-    started = time.perf_counter()
-    _seed(engine, listed)
-    seeded_s = time.perf_counter() - started
+def _bench_settings(url: str, bootstrap: str, workdir: Path, label: str) -> Settings:
     tag = uuid.uuid4().hex[:6]
     settings = load_settings(
         data_dir=workdir / "var",
@@ -290,21 +224,21 @@ def _bench_backend(
         matching={"index_dir": str(workdir / f"index-{label}")},
     )
     ensure_topics(bootstrap, settings.stream)
+    return settings
+
+
+def _bench_backend(
+    report: Report, label: str, url: str, bootstrap: str, workdir: Path, listed: list[str]
+) -> None:
+    engine = make_engine(url)
+    started = time.perf_counter()
+    _seed(engine, listed)
+    seeded_s = time.perf_counter() - started
+    settings = _bench_settings(url, bootstrap, workdir, label)
     one_at_a_time = _in_process(engine, settings, _reads(READS // 4, listed, 2), batched=False)
     in_process = _in_process(engine, settings, _reads(READS // 4, listed, 4), batched=True)
-    rate, burst, paced = _through_stream(
-        engine,
-        settings,
-        _reads(READS, listed, seed=3),
-        _reads(PACED_READS, listed, seed=5, hot_every=PACED_HOT_EVERY),
-        workdir,
-    )
+    run = _through_stream(engine, settings, listed, workdir)
     engine.dispose()
-    notes = (
-        f"{READS:,} reads over 4 cameras, 1 in {HOT_EVERY} a listed plate; hotlist of "
-        f"{HOTLIST_SIZE:,} entries (loaded in {seeded_s:.0f} s); one matcher process; "
-        "every read fsynced into the edge outbox one at a time"
-    )
     report.add(
         Figure(
             SECTION,
@@ -317,50 +251,59 @@ def _bench_backend(
             notes=f"{READS // 4:,} reads each, same hotlist; no stream",
         )
     )
-    report.add(
-        Figure(
-            SECTION,
-            f"reads/s edge outbox -> broker -> matcher -> {label}",
-            rate,
-            "reads/s",
-            baseline=f"in-process ingest on {label}, no stream",
-            baseline_value=in_process,
-            command=COMMAND,
-            notes=notes,
-        )
+    setup = (
+        f"{READS:,} reads over 4 cameras, 1 in {HOT_EVERY} a listed plate; hotlist of "
+        f"{HOTLIST_SIZE:,} entries (loaded in {seeded_s:.0f} s); one matcher process"
     )
-    paced_note = (
-        f"{len(paced)} alerts of {PACED_READS // PACED_HOT_EVERY}; {PACED_READS:,} reads "
-        f"published at {PACED_RATE:.0f} reads/s, 1 in {PACED_HOT_EVERY} listed; from the "
-        "edge's publish call to the committed alert row, seen by a 10 ms poller"
-    )
-    burst_note = (
-        f"{len(burst)} alerts; from the edge's publish call to the alert row's created_at, "
-        f"during the {READS:,}-read burst above: mostly time queued behind the burst"
-    )
-    _report_latencies(report, label, f"at {PACED_RATE:.0f} reads/s", paced, paced_note)
-    _report_latencies(report, label, "during the burst", burst, burst_note)
-
-
-def _report_latencies(
-    report: Report, label: str, kind: str, latencies: list[float], note: str
-) -> None:
-    if len(latencies) < 2:
-        report.note(SECTION, f"{label} {kind}: too few alerts timed ({len(latencies)})")
-        return
-    cuts = statistics.quantiles(latencies, n=100)
-    for name, value in (("p50", statistics.median(latencies)), ("p99", cuts[98])):
+    for kind, rate, how in (
+        ("draining a backlog", run.backlog_rate, "queued in the edge outbox before the start"),
+        ("published one by one", run.burst_rate, "each fsynced into the edge outbox on publish"),
+    ):
         report.add(
             Figure(
                 SECTION,
-                f"publish -> stored alert {name} {kind} ({label})",
-                value * 1000,
-                "ms",
-                higher_is_better=False,
+                f"reads/s edge outbox -> broker -> matcher -> {label}, {kind}",
+                rate,
+                "reads/s",
+                baseline=f"in-process ingest on {label}, no stream",
+                baseline_value=in_process,
                 command=COMMAND,
-                notes=note,
+                notes=f"{setup}; {how}",
             )
         )
+    _report_latencies(report, label, run)
+
+
+def _report_latencies(report: Report, label: str, run: _StreamRun) -> None:
+    paced_note = (
+        f"{len(run.paced_latencies)} alerts of {PACED_READS // PACED_HOT_EVERY}; "
+        f"{PACED_READS:,} reads published at {PACED_RATE:.0f} reads/s, 1 in {PACED_HOT_EVERY} "
+        "listed; from the edge's publish call to the committed alert row, seen by a 10 ms poller"
+    )
+    burst_note = (
+        f"{len(run.burst_latencies)} alerts; from the edge's publish call to the alert row's "
+        f"created_at, while {READS:,} reads were published one by one as fast as the edge queues"
+    )
+    for kind, latencies, note in (
+        (f"at {PACED_RATE:.0f} reads/s", run.paced_latencies, paced_note),
+        ("publishing one by one at full speed", run.burst_latencies, burst_note),
+    ):
+        if len(latencies) < 2:
+            report.note(SECTION, f"{label} {kind}: too few alerts timed ({len(latencies)})")
+            continue
+        cuts = statistics.quantiles(latencies, n=100)
+        for name, value in (("p50", statistics.median(latencies)), ("p99", cuts[98])):
+            report.add(
+                Figure(
+                    SECTION,
+                    f"publish -> stored alert {name} {kind} ({label})",
+                    value * 1000,
+                    "ms",
+                    higher_is_better=False,
+                    command=COMMAND,
+                    notes=note,
+                )
+            )
 
 
 def run(report: Report) -> None:

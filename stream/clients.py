@@ -67,6 +67,7 @@ def make_consumer(
         session_timeout_ms=stream.session_timeout_ms,
         heartbeat_interval_ms=stream.heartbeat_interval_ms,
         max_poll_records=stream.batch_max,
+        fetch_max_wait_ms=stream.fetch_max_wait_ms,
         fetch_max_bytes=max(stream.max_message_bytes, 50 * 1024 * 1024),
         max_partition_fetch_bytes=stream.max_message_bytes,
         request_timeout_ms=max(stream.request_timeout_ms, stream.session_timeout_ms + 5000),
