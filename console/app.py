@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +23,8 @@ from console.routes.ops import metrics_registry
 from console.webhook_worker import WebhookWorker
 from platewatch.settings import Settings
 from store.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
 
 # No inline script or style on our pages: an injected tag cannot run.
 CSP = (
@@ -36,6 +40,11 @@ DOCS_CSP = (
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     feed: AlertFeed = app.state.feed
+    try:
+        await asyncio.to_thread(feed.start_from_now)
+    except SQLAlchemyError:
+        # The poller keeps trying; the console still serves its pages meanwhile.
+        log.warning("alert feed could not read the database at start-up", exc_info=True)
     poller = asyncio.create_task(feed.run(), name="alert-feed")
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:

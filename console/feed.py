@@ -49,6 +49,7 @@ class AlertFeed:
         self._subscribers: set[Subscriber] = set()
         self._alerts = IdCursor()
         self._outbox = IdCursor()
+        self._started = False
         self.polls = 0
 
     def subscribe(self, agency_id: int) -> Subscriber:
@@ -60,22 +61,29 @@ class AlertFeed:
         self._subscribers.discard(subscriber)
 
     @property
+    def following_from(self) -> tuple[int, int] | None:
+        """The alert id and outbox id the feed follows from; None until it has started."""
+        return (self._alerts.floor, self._outbox.floor) if self._started else None
+
+    @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
     def start_from_now(self) -> None:
+        """Follow alerts and changes committed from now on (earlier ones are replayed by the
+        stream route). Called before the server takes connections, so nothing committed
+        after a browser's replay can fall below the starting point."""
         with self._factory() as session:
             self._alerts = IdCursor(session.scalar(select(func.max(Alert.id))) or 0)
             self._outbox = IdCursor(session.scalar(select(func.max(AlertOutbox.id))) or 0)
+        self._started = True
 
     async def run(self) -> None:
         """Poll until cancelled; a failed poll is logged and retried, never fatal."""
-        started = False
         while True:
             try:
-                if not started:
+                if not self._started:
                     await asyncio.to_thread(self.start_from_now)
-                    started = True
                 # Snapshot on the loop: the set changes as browsers come and go.
                 listening = frozenset(s.agency_id for s in self._subscribers)
                 routed = await asyncio.to_thread(self.poll, listening)

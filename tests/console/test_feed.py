@@ -13,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 
 from console.app import create_app
 from store.base import utcnow
-from store.tables import LoginSession
+from store.tables import AlertOutbox, LoginSession
 from tests.console.conftest import LiveServer, World, session_headers, settings_for
 
 WAIT_S = 15  # generous: a failure here means never, not slow
@@ -95,6 +96,17 @@ def test_new_alerts_reach_only_the_agency_that_may_see_them(world: World, live: 
     finally:
         metro.close()
         county.close()
+
+
+def test_the_feed_starts_following_before_the_server_takes_connections(world: World) -> None:
+    # Started later, by the poller's first round, a change committed between a browser's
+    # replay and that round fell below the starting point and never reached the browser.
+    alert_id = world.new_alert()
+    with world.session() as session:
+        outbox_id = session.scalar(select(func.max(AlertOutbox.id)))
+    app = create_app(world.settings, webhooks=False)
+    with TestClient(app):
+        assert app.state.feed.following_from == (alert_id, outbox_id)
 
 
 def test_a_disposition_updates_the_open_feeds(world: World, live: LiveServer) -> None:
