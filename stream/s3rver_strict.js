@@ -146,7 +146,13 @@ store.copyObject = (srcBucket, srcKey, destBucket, destKey, ...rest) =>
 store.putObject = async function putWholeObject(object) {
   const headers = object.content instanceof http.IncomingMessage ? object.content.headers : {};
   const declared = headers['content-length'];
-  const body = await receiveWhole(object.content, declared === undefined ? NaN : Number(declared));
+  let body;
+  try {
+    body = await receiveWhole(object.content, declared === undefined ? NaN : Number(declared));
+  } catch (error) {
+    console.error(`refused an incomplete upload of ${object.bucket}/${object.key}; nothing stored`);
+    throw error;
+  }
   const md5 = crypto.createHash('md5').update(body).digest('hex');
   return withKey(object.bucket, object.key, async () => {
     await checkConditions(object, headers);

@@ -114,6 +114,10 @@ def test_an_upload_cut_off_mid_body_stores_nothing(object_store: ObjectStore) ->
     assert not list((object_store.directory).rglob("*1866*"))
     status, body, _ = _request(object_store, "GET", "kept.batch")
     assert (status, body) == (200, b"x" * 64)
+    assert object_store.output is not None
+    said = object_store.output.read_text()
+    assert said.count("refused an incomplete upload of platewatch/topics/t/") == 2
+    assert "refused an incomplete upload of platewatch/kept.batch; nothing stored" in said
 
 
 @pytest.mark.kafka
