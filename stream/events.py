@@ -17,7 +17,7 @@ from typing import Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from alpr.read import PlateRead
-from hotlist.alerts import AlertView
+from hotlist.alerts import AlertStatus, AlertView
 
 SCHEMA_VERSION: Literal[1] = 1
 # A plate read is a few kilobytes; anything far larger is not one and is not worth parsing.
@@ -70,16 +70,21 @@ class AlertEvent(Event):
 
 
 class AlertDisposition(Event):
-    """What an officer decided about an alert; keyed by alert id on `platewatch.dispositions`."""
+    """What an officer decided about an alert; keyed by alert id on `platewatch.dispositions`.
+
+    Published by the alert relay from the outbox row the disposition wrote in its own
+    transaction; like alert events at least once, so consumers de-duplicate on `event_id`.
+    """
 
     type: Literal["alert_disposition"] = "alert_disposition"
+    event_id: int
     alert_id: int
-    status: str = Field(min_length=1, max_length=16)
+    status: AlertStatus
     reason: str | None = Field(default=None, max_length=32)
     note: str | None = None
     by: str = Field(min_length=1, max_length=100)
     case_number: str | None = Field(default=None, max_length=64)
-    at: AwareDatetime = Field(default_factory=_utcnow)
+    at: AwareDatetime
 
 
 class RejectKind(StrEnum):

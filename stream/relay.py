@@ -1,7 +1,9 @@
-"""The alert relay: publishes the database's alert outbox to `platewatch.alerts`.
+"""The alert relay: publishes the database's alert outbox to `platewatch.alerts`, and the
+officers' dispositions among it to `platewatch.dispositions`.
 
-An alert and its outbox row commit together (the hotlist stage writes both); this relay sends
-pending rows and marks them published. A crash between sending and marking sends the row again
+An alert and its outbox row commit together (the hotlist stage writes both, as a disposition
+writes its "status" row); this relay sends pending rows and marks them published once every
+event made from a row is acknowledged. A crash between sending and marking sends the row again
 with the same `event_id`, which consumers drop; the database never holds a second alert. On
 PostgreSQL rows are claimed with SKIP LOCKED so several matchers do not send the same ones.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from kafka import KafkaProducer
+from kafka.producer.future import FutureRecordMetadata
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +21,7 @@ from hotlist.alerts import AlertView
 from store.base import utcnow
 from store.db import transaction
 from store.tables import AlertOutbox
-from stream.events import AlertEvent, AlertKind
+from stream.events import AlertDisposition, AlertEvent, AlertKind
 from stream.metrics import MatcherMetrics
 from stream.settings import StreamSettings
 
@@ -32,6 +35,22 @@ def alert_event(row: AlertOutbox) -> AlertEvent:
         kind=AlertKind(row.kind),
         occurred_at=row.created_at,
         alert=AlertView.model_validate_json(row.payload),
+    )
+
+
+def disposition_event(event: AlertEvent) -> AlertDisposition:
+    """The decision a "status" event carries, as integrations (CAD, records) want it."""
+    view = event.alert
+    return AlertDisposition(
+        event_id=event.event_id,
+        alert_id=event.alert_id,
+        status=view.status,
+        reason=view.status_reason,
+        note=view.status_note,
+        # A disposition always records its officer (hotlist/dispositions.py refuses none).
+        by=view.status_by or "unrecorded",
+        case_number=view.case_number,
+        at=event.occurred_at,
     )
 
 
@@ -60,19 +79,12 @@ class AlertRelay:
             rows = list(session.scalars(query))
             if not rows:
                 return 0
-            futures = [
-                producer.send(
-                    self.stream.alerts_topic,
-                    key=str(row.alert_id).encode(),
-                    value=alert_event(row).to_bytes(),
-                )
-                for row in rows
-            ]
+            futures = [self._send(producer, row) for row in rows]
             producer.flush(timeout=self.stream.delivery_timeout_ms / 1000)
             now = utcnow()
             sent = 0
-            for row, future in zip(rows, futures, strict=True):
-                if future.is_done and future.succeeded():
+            for row, sends in zip(rows, futures, strict=True):
+                if all(f.is_done and f.succeeded() for f in sends):
                     row.published_at = now
                     sent += 1
                     self.metrics.alerts_published.labels(kind=row.kind).inc()
@@ -84,6 +96,15 @@ class AlertRelay:
                 len(rows),
             )
         return sent
+
+    def _send(self, producer: KafkaProducer, row: AlertOutbox) -> list[FutureRecordMetadata]:
+        event = alert_event(row)
+        key = str(row.alert_id).encode()
+        sends = [producer.send(self.stream.alerts_topic, key=key, value=event.to_bytes())]
+        if event.kind is AlertKind.STATUS:
+            disposition = disposition_event(event).to_bytes()
+            sends.append(producer.send(self.stream.dispositions_topic, key=key, value=disposition))
+        return sends
 
     def pending(self) -> int:
         with self.session_factory() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -102,6 +103,8 @@ def test_a_dead_letter_carries_the_error_and_the_original_bytes() -> None:
 
 
 def test_events_are_frozen() -> None:
-    disposition = AlertDisposition(alert_id=3, status="confirmed", by="officer 12")
+    disposition = AlertDisposition(
+        event_id=9, alert_id=3, status="confirmed", by="officer 12", at=datetime.now(UTC)
+    )
     with pytest.raises(ValueError, match="frozen"):
         disposition.status = "dismissed"  # type: ignore[misc]
