@@ -133,8 +133,11 @@ def _insert_reads(
         .on_conflict_do_nothing(index_elements=["read_id"])
         .returning(PlateReadRow.read_id)
     )
+    # In read-id order, so two matchers holding overlapping batches during a rebalance take
+    # the rows' locks in the same order and wait for each other instead of deadlocking.
+    ordered = [rows[read_id] for read_id in sorted(rows)]
     # RETURNING names only the rows inserted: a redelivered read's id is not among them.
-    return set(session.scalars(statement, list(rows.values())))
+    return set(session.scalars(statement, ordered))
 
 
 def _row(
