@@ -22,11 +22,11 @@ def count_reads(engine: Engine) -> int:
 
 def wait_stored(engine: Engine, expected: int, timeout_s: float = 900) -> None:
     deadline = time.monotonic() + timeout_s
-    while count_reads(engine) < expected and time.monotonic() < deadline:
+    while (stored := count_reads(engine)) < expected:
+        if time.monotonic() > deadline:
+            msg = f"only {stored:,} of {expected:,} reads were stored in {timeout_s:.0f} s"
+            raise RuntimeError(msg)
         time.sleep(0.05)
-    if count_reads(engine) < expected:
-        msg = f"only {count_reads(engine):,} of {expected:,} reads were stored in {timeout_s:.0f} s"
-        raise RuntimeError(msg)
 
 
 def drain_backlog(
@@ -102,7 +102,8 @@ def publish_paced(
         edge.publish(read)
         published_at[read.read_id] = time.time()
     deadline = time.monotonic() + 60
-    while not set(listed) <= watcher.seen.keys() and time.monotonic() < deadline:
+    wanted = set(listed)
+    while not wanted <= watcher.seen.keys() and time.monotonic() < deadline:
         time.sleep(0.05)
     watcher.stop.set()
     watcher.join()

@@ -75,14 +75,17 @@ def ingest_reads(
     site_ids = [cameras[read.camera_id].site_id for read in reads]
     results = matcher.match_many(reads, settings, site_ids=site_ids)
     fresh = _insert_reads(session, reads, cameras, results)
-    outcomes = []
+    outcomes: list[ReadOutcome | None] = []
     for read, result in zip(reads, results, strict=True):
         if read.read_id in fresh:
             fresh.discard(read.read_id)
             outcomes.append(_alert_on(session, read, cameras[read.camera_id], result, settings))
         else:
-            outcomes.append(_redelivered(session, read))
-    return outcomes
+            outcomes.append(None)
+    # After the fresh reads, so a repeat within the batch reports what its first copy decided.
+    pairs = list(zip(reads, outcomes, strict=True))
+    again = _redelivered(session, {read.read_id for read, o in pairs if o is None})
+    return [o if o is not None else again[read.read_id] for read, o in pairs]
 
 
 def _cameras_of(session: Session, reads: Sequence[PlateRead]) -> dict[str, Camera]:
@@ -163,28 +166,43 @@ def _row(
     }
 
 
-def _redelivered(session: Session, read: PlateRead) -> ReadOutcome:
-    """What the first delivery decided, reported again; nothing is written."""
-    row = session.get(PlateReadRow, read.read_id)
-    resident = bool(row and row.resident)
-    decisions = set(session.scalars(select(Alert.decision).where(Alert.read_id == read.read_id)))
-    decisions |= set(
-        session.scalars(
-            select(Alert.decision)
-            .join(AlertSighting, AlertSighting.alert_id == Alert.id)
-            .where(AlertSighting.read_id == read.read_id)
-        )
+def _redelivered(session: Session, read_ids: set[str]) -> dict[str, ReadOutcome]:
+    """What the first deliveries of these stored reads decided, reported again; nothing is
+    written. Three queries for the lot: a redelivered batch (after a matcher crash or a
+    rebalance) costs about what a fresh one does."""
+    if not read_ids:
+        return {}
+    residents = dict(
+        session.execute(
+            select(PlateReadRow.read_id, PlateReadRow.resident).where(
+                PlateReadRow.read_id.in_(read_ids)
+            )
+        ).all()
     )
-    decision: Decision = (
-        "alert"
-        if "alert" in decisions
-        else "verify"
-        if decisions
-        else "resident"
-        if resident
-        else "none"
+    decisions: dict[str, set[str]] = {read_id: set() for read_id in read_ids}
+    raised = select(Alert.read_id, Alert.decision).where(Alert.read_id.in_(read_ids))
+    sighted = (
+        select(AlertSighting.read_id, Alert.decision)
+        .join(Alert, AlertSighting.alert_id == Alert.id)
+        .where(AlertSighting.read_id.in_(read_ids))
     )
-    return ReadOutcome(read.read_id, False, resident, decision, ())
+    for query in (raised, sighted):
+        for read_id, alert_decision in session.execute(query):
+            decisions[read_id].add(alert_decision)
+    outcomes = {}
+    for read_id in read_ids:
+        resident = bool(residents.get(read_id))
+        decision = _earlier_decision(decisions[read_id], resident=resident)
+        outcomes[read_id] = ReadOutcome(read_id, False, resident, decision, ())
+    return outcomes
+
+
+def _earlier_decision(alert_decisions: set[str], *, resident: bool) -> Decision:
+    if "alert" in alert_decisions:
+        return "alert"
+    if alert_decisions:
+        return "verify"
+    return "resident" if resident else "none"
 
 
 def _raise_or_update(

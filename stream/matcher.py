@@ -180,13 +180,10 @@ class MatcherService:
     def _store(
         self, reads: list[tuple[ConsumerRecord, PlateRead]]
     ) -> tuple[int, int, list[_Letter]]:
-        unique: dict[str, tuple[ConsumerRecord, PlateRead]] = {}
-        for message, read in reads:
-            unique.setdefault(read.read_id, (message, read))
-        in_batch_duplicates = len(reads) - len(unique)
+        """Stored, duplicates (already stored, or repeated in the batch), dead letters."""
         try:
-            stored = self._store_together(list(unique.values()))
-            return stored, len(unique) - stored + in_batch_duplicates, []
+            stored = self._store_together(reads)
+            return stored, len(reads) - stored, []
         except _TRANSIENT as exc:
             msg = f"database: {exc.__class__.__name__}: {exc}"
             raise RetryBatchError(msg) from exc
@@ -196,13 +193,13 @@ class MatcherService:
             log.exception("storing the batch failed; storing its reads one by one")
         stored = 0
         letters: list[_Letter] = []
-        for message, read in unique.values():
+        for message, read in reads:
             outcome = self._store_alone(message, read)
             if isinstance(outcome, _Letter):
                 letters.append(outcome)
             else:
                 stored += outcome
-        return stored, len(unique) - stored - len(letters) + in_batch_duplicates, letters
+        return stored, len(reads) - stored - len(letters), letters
 
     def _store_together(self, reads: Iterable[tuple[ConsumerRecord, PlateRead]]) -> int:
         with transaction(self.session_factory) as session:

@@ -118,8 +118,13 @@ async function checkConditions(object, headers) {
   const ifNoneMatch = headers['if-none-match'];
   const ifMatch = headers['if-match'];
   if (!ifNoneMatch && !ifMatch) return;
-  const exists = await store.existsObject(object.bucket, object.key);
-  const etag = exists ? (await store.getMetadata(object.bucket, object.key)).etag : null;
+  const etag = await store.getMetadata(object.bucket, object.key).then(
+    metadata => metadata.etag,
+    error => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    },
+  );
   if (ifNoneMatch === '*' && etag !== null) throw preconditionFailed('If-None-Match');
   if (ifMatch && (etag === null || (ifMatch !== '*' && unquote(ifMatch) !== unquote(etag)))) {
     throw preconditionFailed('If-Match');
