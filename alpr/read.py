@@ -10,9 +10,11 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _NOT_PLATE = re.compile(r"[^A-Z0-9]")
+# One folder or file name of the image store: no separators, no "." or ".." (see alpr/images.py).
+_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 def normalize_plate(text: str) -> str:
@@ -86,3 +88,30 @@ class PlateRead(BaseModel):
     @classmethod
     def _normalized(cls, value: str) -> str:
         return normalize_plate(value)
+
+    @model_validator(mode="after")
+    def _images_in_own_folder(self) -> PlateRead:
+        for name, path in (("crop_path", self.crop_path), ("frame_path", self.frame_path)):
+            if path is not None:
+                _check_image_path(name, path, self.camera_id)
+        return self
+
+
+def _check_image_path(field: str, path: str, camera_id: str) -> None:
+    """An image path must stay inside its own camera's folder of the image root.
+
+    It arrives from the edge over the network; the console serves the file it names and the
+    purge deletes it, so `..`, an absolute path or another camera's folder is refused here,
+    before anything stores it.
+    """
+    segments = path.split("/")
+    if path.startswith("/") or "\\" in path or ":" in segments[0]:
+        problem = "is absolute; it must be relative to the image root"
+    elif not all(_PATH_SEGMENT.match(segment) for segment in segments):
+        problem = "has an empty, '.', '..' or unsafe part"
+    elif len(segments) < 2 or segments[0] != camera_id:
+        problem = f"is outside the camera's own folder {camera_id!r}/"
+    else:
+        return
+    msg = f"{field} {path[:120]!r} {problem} (expected {camera_id}/YYYY/MM/DD/<read id>_crop.jpg)"
+    raise ValueError(msg)

@@ -71,6 +71,7 @@ def ingest_reads(
     """
     if not reads:
         return []
+    reads = _not_after(reads, utcnow())
     cameras = _cameras_of(session, reads)
     site_ids = [cameras[read.camera_id].site_id for read in reads]
     results = matcher.match_many(reads, settings, site_ids=site_ids)
@@ -88,6 +89,43 @@ def ingest_reads(
     return [o if o is not None else again[read.read_id] for read, o in pairs]
 
 
+def _not_after(reads: Sequence[PlateRead], arrived_at: datetime) -> Sequence[PlateRead]:
+    """The reads with no capture time later than their arrival.
+
+    An edge whose clock runs ahead would otherwise store reads from the future: they would
+    sort above every real read, hold an alert's cooldown open for too long and outlive their
+    retention by the skew. The arrival time is the better estimate of when the car passed.
+    """
+    if all(read.captured_at <= arrived_at for read in reads):
+        return reads
+    clamped = []
+    for read in reads:
+        if read.captured_at > arrived_at:
+            log.debug(
+                "read %s from %s captured %.1f s in the future; stored at its arrival time",
+                read.read_id,
+                read.camera_id,
+                (read.captured_at - arrived_at).total_seconds(),
+            )
+            clamped.append(read.model_copy(update={"captured_at": arrived_at}))
+        else:
+            clamped.append(read)
+    return clamped
+
+
+def _distinct_lists(matches: Sequence[Match]) -> list[Match]:
+    """The best match of each list.
+
+    A list may hold a plate twice (two states, or a plate and a wildcard covering it); one
+    vehicle is one alert per list, so a read takes only its best-scoring entry of each.
+    """
+    best: dict[int, Match] = {}
+    for match in matches:
+        if match.hotlist_id not in best or match.score > best[match.hotlist_id].score:
+            best[match.hotlist_id] = match
+    return list(best.values())
+
+
 def _cameras_of(session: Session, reads: Sequence[PlateRead]) -> dict[str, Camera]:
     wanted = {read.camera_id for read in reads}
     cameras = {c.id: c for c in session.scalars(select(Camera).where(Camera.id.in_(wanted)))}
@@ -100,10 +138,10 @@ def _cameras_of(session: Session, reads: Sequence[PlateRead]) -> dict[str, Camer
 def _alert_on(
     session: Session, read: PlateRead, camera: Camera, result: MatchResult, settings: MatchSettings
 ) -> ReadOutcome:
-    alert_ids = []
-    for match in result.matches:
+    alert_ids: list[int] = []
+    for match in _distinct_lists(result.matches):
         alert = _raise_or_update(session, read, camera, match, settings)
-        if alert is not None:
+        if alert is not None and alert.id not in alert_ids:
             alert_ids.append(alert.id)
     if result.matches and not alert_ids:
         session.get(PlateReadRow, read.read_id).has_hit = False  # type: ignore[union-attr]
@@ -284,6 +322,8 @@ def _add_sighting(session: Session, alert: Alert, read: PlateRead, match: Match)
         )
     )
     alert.sightings += 1
+    # Reads of several cameras reach the matcher out of capture order (one partition each).
+    alert.first_seen_at = min(alert.first_seen_at, read.captured_at)
     alert.last_seen_at = max(alert.last_seen_at, read.captured_at)
     if match.score > alert.score:
         # A clearer sighting of the same vehicle: a "verify" alert becomes a hit.

@@ -22,6 +22,9 @@ from hotlist.alerts import AlertStatus, AlertView
 SCHEMA_VERSION: Literal[1] = 1
 # A plate read is a few kilobytes; anything far larger is not one and is not worth parsing.
 MAX_READ_EVENT_BYTES = 256 * 1024
+# A read nests five deep (event, read, char_choices, a position, a choice). Python's JSON
+# parser recurses once per level, so 4 KB of brackets alone used to exhaust the stack.
+MAX_EVENT_DEPTH = 16
 
 
 def _utcnow() -> datetime:
@@ -163,13 +166,47 @@ def _decode(raw: bytes | None, expected: str, max_bytes: int) -> dict[str, objec
             RejectKind.UNPARSEABLE,
             f"message is {len(raw):,} bytes; a {expected} event is at most {max_bytes:,}",
         )
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Rejected(RejectKind.UNPARSEABLE, f"not JSON: {exc}")
+    data = _load_json(raw, expected)
+    if isinstance(data, Rejected):
+        return data
     if not isinstance(data, dict):
         return Rejected(RejectKind.INVALID, f"expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def _load_json(raw: bytes, expected: str) -> object:
+    """The decoded JSON value, or why it is none; never deeper than MAX_EVENT_DEPTH."""
+    too_deep = f"a {expected} event nests at most {MAX_EVENT_DEPTH} levels"
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        return Rejected(RejectKind.UNPARSEABLE, f"JSON nests too deep to parse; {too_deep}")
+    except ValueError as exc:
+        # Malformed JSON, bytes that are not UTF-8, integers too long to convert.
+        return Rejected(RejectKind.UNPARSEABLE, f"not JSON: {str(exc)[:200]}")
+    depth = nesting_depth(data)
+    if depth > MAX_EVENT_DEPTH:
+        return Rejected(RejectKind.UNPARSEABLE, f"JSON nests {depth} levels deep; {too_deep}")
+    return data
+
+
+def nesting_depth(data: object, limit: int = MAX_EVENT_DEPTH) -> int:
+    """How deep a decoded JSON value nests, counted without recursion; stops past `limit`."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def parse_event(

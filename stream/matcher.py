@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from alpr.read import PlateRead
@@ -38,14 +37,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Worth retrying the whole batch later: the database is away, or another matcher stored the
-# same read a moment ago (during a rebalance both may hold it).
-_TRANSIENT = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.DisconnectionError,
-    sa_exc.IntegrityError,
-)
+# The database may be away: such a failure is retried until it answers again (nothing could be
+# stored meanwhile, so nothing is set aside). Any other failure, or one of these while the
+# database answers, is the read's own: bounded retries, then the dead-letter topic.
+_OUTAGE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
+# What the alert relay may meet: it pauses and tries again after the next batch.
+_TRANSIENT = (*_OUTAGE, sa_exc.IntegrityError)
 
 
 class DatabaseNotReadyError(RuntimeError):
@@ -61,6 +58,10 @@ class BatchResult:
     stored: int
     duplicates: int
     dead_letters: int
+
+
+def _error_of(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 @dataclass(frozen=True)
@@ -181,16 +182,23 @@ class MatcherService:
         self, reads: list[tuple[ConsumerRecord, PlateRead]]
     ) -> tuple[int, int, list[_Letter]]:
         """Stored, duplicates (already stored, or repeated in the batch), dead letters."""
+        if not reads:
+            return 0, 0, []
         try:
-            stored = self._store_together(reads)
+            stored = self._attempt([read for _, read in reads])
             return stored, len(reads) - stored, []
-        except _TRANSIENT as exc:
-            msg = f"database: {exc.__class__.__name__}: {exc}"
-            raise RetryBatchError(msg) from exc
-        except self.handler.unprocessable as exc:
-            log.info("a read in the batch cannot be processed (%s); storing one by one", exc)
-        except Exception:
-            log.exception("storing the batch failed; storing its reads one by one")
+        except RetryBatchError:
+            raise
+        except Exception as exc:
+            # One read can fail the batch; find it by storing the reads one at a time.
+            self._raise_if_outage(exc)
+            log.warning(
+                "storing a batch of %d reads failed (%s: %s); storing them one at a time",
+                len(reads),
+                exc.__class__.__name__,
+                str(exc)[:300],
+                exc_info=not isinstance(exc, self.handler.unprocessable),
+            )
         stored = 0
         letters: list[_Letter] = []
         for message, read in reads:
@@ -201,32 +209,57 @@ class MatcherService:
                 stored += outcome
         return stored, len(reads) - stored - len(letters), letters
 
-    def _store_together(self, reads: Iterable[tuple[ConsumerRecord, PlateRead]]) -> int:
+    def _attempt(self, reads: list[PlateRead]) -> int:
         with transaction(self.session_factory) as session:
-            self.handler.prepare(session)
-            return self.handler.handle(session, [read for _, read in reads])
+            try:
+                self.handler.prepare(session)
+            except Exception as exc:
+                # The lists could not be loaded: no read is at fault, so none is set aside.
+                msg = f"matching index not ready: {exc.__class__.__name__}: {exc}"
+                raise RetryBatchError(msg) from exc
+            return self.handler.handle(session, reads)
 
     def _store_alone(self, message: ConsumerRecord, read: PlateRead) -> int | _Letter:
-        try:
-            with transaction(self.session_factory) as session:
-                self.handler.prepare(session)
-                return self.handler.handle(session, [read])
-        except _TRANSIENT as exc:
-            msg = f"database: {exc.__class__.__name__}: {exc}"
+        """Store one read, retried a few times; a read that still fails is a dead letter."""
+        error = ""
+        for attempt in range(1, self.stream.read_max_attempts + 1):
+            try:
+                return self._attempt([read])
+            except RetryBatchError:
+                raise
+            except self.handler.unprocessable as exc:
+                # The read itself says why it can never be processed (an unknown camera).
+                return _Letter(message, Rejected(RejectKind.UNPROCESSABLE, _error_of(exc)))
+            except Exception as exc:
+                self._raise_if_outage(exc)
+                error = _error_of(exc)
+                log.warning(
+                    "read %s at %s[%s]@%s failed (attempt %d of %d): %s",
+                    read.read_id,
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    attempt,
+                    self.stream.read_max_attempts,
+                    error[:300],
+                    exc_info=True,
+                )
+        reason = f"not stored after {self.stream.read_max_attempts} attempts: {error}"
+        return _Letter(message, Rejected(RejectKind.UNPROCESSABLE, reason))
+
+    def _raise_if_outage(self, exc: Exception) -> None:
+        """Retry the whole batch later when the database itself is away."""
+        if isinstance(exc, _OUTAGE) and not self._database_answers():
+            msg = f"database: {_error_of(exc)}"
             raise RetryBatchError(msg) from exc
-        except self.handler.unprocessable as exc:
-            error = f"{exc.__class__.__name__}: {exc}"
-        except Exception as exc:
-            # A read that breaks the matcher must not stop the stream: log it, dead-letter it.
-            log.exception(
-                "read %s at %s[%s]@%s could not be processed",
-                read.read_id,
-                message.topic,
-                message.partition,
-                message.offset,
-            )
-            error = f"{exc.__class__.__name__}: {exc}"
-        return _Letter(message, Rejected(RejectKind.UNPROCESSABLE, error))
+
+    def _database_answers(self) -> bool:
+        try:
+            with self.session_factory() as session:
+                session.execute(text("SELECT 1"))
+        except sa_exc.SQLAlchemyError:
+            return False
+        return True
 
     # -- dead letters, offsets, relay ------------------------------------------------------
 
@@ -320,7 +353,11 @@ class MatcherService:
         # wrong, the watermark in a fetch is right.
         for tp in self._consumer.assignment():
             high = self._consumer.highwater(tp)
+            # Before this matcher's first batch of a partition (just started, or nothing came),
+            # the consumer's fetch position is where it stands: the committed offset.
             position = self._next_offsets.get(tp)
+            if position is None and high is not None:
+                position = self._consumer.position(tp)
             if high is not None and position is not None:
                 self.metrics.consumer_lag.labels(partition=str(tp.partition)).set(
                     max(0, high - position)

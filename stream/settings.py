@@ -43,6 +43,9 @@ class StreamSettings(BaseModel):
     delivery_timeout_ms: int = Field(default=15_000, ge=1000)
     forward_batch_max: int = Field(default=500, ge=1)
     retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    # A read the database refuses this many times in a row (while the database answers
+    # otherwise) goes to the dead-letter topic with the error, and its partition moves on.
+    read_max_attempts: int = Field(default=3, ge=1, le=20)
     # Alert events published from the database outbox per relay round.
     relay_batch_max: int = Field(default=500, ge=1)
     broker_port: int = Field(default=19092, ge=1, le=65535)

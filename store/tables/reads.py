@@ -98,13 +98,18 @@ class Alert(Base):
 
 
 class AlertSighting(Base):
-    """A later read of the same plate and entry inside the cooldown: it updates the open alert."""
+    """A later read of the same plate and entry inside the cooldown: it updates the open alert.
+
+    One read may be a sighting of several alerts (a plate on several lists), but of each alert
+    once: the key is (alert, read), not the read alone.
+    """
 
     __tablename__ = "alert_sightings"
+    __table_args__ = (UniqueConstraint("alert_id", "read_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
-    read_id: Mapped[str] = mapped_column(ForeignKey("plate_reads.read_id"), unique=True)
+    read_id: Mapped[str] = mapped_column(ForeignKey("plate_reads.read_id"), index=True)
     camera_id: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime]
 

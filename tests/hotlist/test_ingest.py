@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotlist.alerts import INSTRUCTION, alert_view
 from hotlist.index_cache import IndexCache
 from hotlist.ingest import HotlistError, ReadOutcome, UnknownCamera, ingest_read, ingest_reads
-from hotlist.lists import create_hotlist, import_hotlist, remove_entries
+from hotlist.lists import add_entry, create_hotlist, import_hotlist, remove_entries
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
 from hotlist.sites import create_camera
@@ -54,7 +54,9 @@ def test_a_hit_raises_an_alert_with_the_record_and_its_outbox_row(
     import_hotlist(session, FEED, list_name="NCIC", list_source="ncic")
     session.commit()
     cache = cache_factory()
-    outcome = _ingest(session, cache, fresh_settings, "ABC1234", at=T0, crop_path="c/1.jpg")
+    outcome = _ingest(
+        session, cache, fresh_settings, "ABC1234", at=T0, crop_path="gate-1/2025/03/01/1_crop.jpg"
+    )
     assert outcome.stored and outcome.decision == "alert" and not outcome.resident
     (alert_id,) = outcome.alert_ids
     view = alert_view(session, alert_id)
@@ -83,7 +85,7 @@ def test_a_hit_raises_an_alert_with_the_record_and_its_outbox_row(
         "Main gate",
         "Oak Ridge Dr",
     )
-    assert view.crop_path == "c/1.jpg" and view.captured_at == T0
+    assert view.crop_path == "gate-1/2025/03/01/1_crop.jpg" and view.captured_at == T0
     (outbox,) = session.scalars(select(AlertOutbox)).all()
     assert outbox.kind == "raised" and json.loads(outbox.payload)["id"] == alert_id
     read = session.get(PlateReadRow, outcome.read_id)
@@ -353,3 +355,88 @@ def test_a_batch_with_an_unregistered_camera_writes_nothing(
         ingest_reads(session, reads, cache_factory().current(session), fresh_settings)
     session.rollback()
     assert _count(session, PlateReadRow) == 0
+
+
+def _on_lists(session: Session, plate: str, lists: list[str], **entry: str) -> None:
+    for name in lists:
+        create_hotlist(session, name)
+        add_entry(session, name, plate=plate, reason="stolen_vehicle", **entry)
+    session.commit()
+
+
+def test_a_plate_on_three_lists_seen_twice_in_the_cooldown_is_one_alert_per_list(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    # The stall that filed issue 12: the second read was a sighting of three alerts at once,
+    # and a sighting's read id was unique, so the batch failed on every redelivery.
+    _on_lists(session, "ABC1234", ["L1", "L2", "L3"])
+    cache = cache_factory()
+    first = _ingest(session, cache, fresh_settings, "ABC1234", at=T0)
+    again = _ingest(session, cache, fresh_settings, "ABC1234", at=T0 + timedelta(minutes=3))
+    assert len(first.alert_ids) == 3
+    assert sorted(again.alert_ids) == sorted(first.alert_ids)
+    assert _count(session, Alert) == 3
+    sightings = session.execute(select(AlertSighting.alert_id, AlertSighting.read_id)).all()
+    assert sorted(a for a, _ in sightings) == sorted(first.alert_ids)
+    assert {r for _, r in sightings} == {again.read_id}
+    assert {a.sightings for a in session.scalars(select(Alert))} == {2}
+    # The matcher keeps going: a later read of another plate is stored.
+    assert _ingest(session, cache, fresh_settings, "ZZZ9876", at=T0 + timedelta(minutes=4)).stored
+
+
+def test_a_list_holding_a_plate_twice_raises_one_alert_for_it(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    create_hotlist(session, "L1")
+    add_entry(session, "L1", plate="ABC1234", state="CA", reason="stolen_vehicle")
+    add_entry(session, "L1", plate="ABC1234", state="NV", reason="stolen_vehicle")
+    session.commit()
+    cache = cache_factory()
+    first = _ingest(session, cache, fresh_settings, "ABC1234", at=T0)
+    again = _ingest(session, cache, fresh_settings, "ABC1234", at=T0 + timedelta(minutes=1))
+    assert len(first.alert_ids) == 1 and again.alert_ids == first.alert_ids
+    assert _count(session, Alert) == 1 and _count(session, AlertSighting) == 1
+
+
+def test_several_lists_a_safe_list_and_the_cooldown_at_once_store_the_read_once(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    _on_lists(session, "ABC1234", ["L1", "L2"])
+    add_safelist_entry(session, world.site_id, "ABC1234", label="Unit 4", added_by="hoa")
+    session.commit()
+    cache = cache_factory()
+    reads = [
+        make_read("ABC1234", confidence=0.99, at=T0 + timedelta(seconds=i), camera=camera)
+        for i, camera in enumerate([world.camera, world.camera, world.camera])
+    ]
+    # One batch: the first read raises, the others are sightings of both alerts.
+    outcomes = ingest_reads(session, [*reads, reads[1]], cache.current(session), fresh_settings)
+    session.commit()
+    assert [o.stored for o in outcomes] == [True, True, True, False]
+    assert all(o.resident for o in outcomes)
+    assert _count(session, PlateReadRow) == 3
+    assert _count(session, Alert) == 2 and _count(session, AlertSighting) == 4
+    assert {a.sightings for a in session.scalars(select(Alert))} == {3}
+
+
+def test_a_read_from_the_future_is_stored_at_its_arrival(
+    session: Session,
+    world: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+) -> None:
+    cache = cache_factory()
+    ahead = datetime.now(UTC) + timedelta(hours=2)
+    outcome = _ingest(session, cache, fresh_settings, "ZZZ9876", at=ahead)
+    row = session.get(PlateReadRow, outcome.read_id)
+    assert row is not None
+    assert row.captured_at <= row.received_at < ahead

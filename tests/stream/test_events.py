@@ -108,3 +108,61 @@ def test_events_are_frozen() -> None:
     )
     with pytest.raises(ValueError, match="frozen"):
         disposition.status = "dismissed"  # type: ignore[misc]
+
+
+def _read_event_json(**read: object) -> bytes:
+    payload = json.loads(_event().to_bytes())
+    payload["read"].update(read)
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # 4 KB of valid JSON that used to exhaust the parser's stack (RecursionError).
+        (b"[" * 2000 + b"]" * 2000, "JSON nests too deep to parse"),
+        (b'{"a":' * 17 + b"1" + b"}" * 17, "JSON nests 17 levels deep"),
+        (b'{"n": ' + b"9" * 5000 + b"}", "not JSON: Exceeds the limit"),
+    ],
+)
+def test_hostile_json_is_rejected_as_unparseable_not_raised(raw: bytes, message: str) -> None:
+    parsed = parse_event(raw, PlateReadEvent)
+    assert isinstance(parsed, Rejected)
+    assert parsed.kind is RejectKind.UNPARSEABLE
+    assert message in parsed.error
+
+
+def test_a_real_read_event_is_well_inside_the_depth_limit() -> None:
+    from stream.events import MAX_EVENT_DEPTH, nesting_depth
+
+    choices = [[{"char": "A", "p": 0.9}, {"char": "4", "p": 0.1}]] * 7
+    raw = _read_event_json(char_choices=choices)
+    assert nesting_depth(json.loads(raw)) == 5 < MAX_EVENT_DEPTH
+    assert isinstance(parse_event(raw, PlateReadEvent), PlateReadEvent)
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("../../../../tmp/x", "has an empty, '.', '..' or unsafe part"),
+        ("cam-1/../../etc/passwd", "has an empty, '.', '..' or unsafe part"),
+        ("/tmp/x_crop.jpg", "is absolute"),
+        ("C:/images/x.jpg", "is absolute"),
+        ("cam-1\\..\\x.jpg", "is absolute"),
+        ("cam-2/2025/06/01/x_crop.jpg", "is outside the camera's own folder 'cam-1'/"),
+        ("x_crop.jpg", "is outside the camera's own folder 'cam-1'/"),
+        ("cam-1//x.jpg", "has an empty, '.', '..' or unsafe part"),
+    ],
+)
+def test_an_image_path_outside_the_cameras_folder_is_invalid(path: str, problem: str) -> None:
+    for field in ("crop_path", "frame_path"):
+        parsed = parse_event(_read_event_json(**{field: path}), PlateReadEvent)
+        assert isinstance(parsed, Rejected), path
+        assert parsed.kind is RejectKind.INVALID
+        assert f"read: Value error, {field}" in parsed.error and problem in parsed.error
+
+
+def test_an_image_path_in_the_cameras_folder_is_kept() -> None:
+    path = "cam-1/2025/06/01/0b6c_crop.jpg"
+    parsed = parse_event(_read_event_json(crop_path=path), PlateReadEvent)
+    assert isinstance(parsed, PlateReadEvent) and parsed.read.crop_path == path
