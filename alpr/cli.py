@@ -135,7 +135,13 @@ def read_command(
     )
     if outcome.fatal:
         _fail(outcome.fatal)
-    if outcome.readable == 0:
+    if outcome.failed:
+        names = ", ".join(outcome.failed)
+        typer.echo(
+            f"{len(outcome.failed)} of {len(paths)} input(s) failed: {names}; "
+            "see the messages above for why",
+            err=True,
+        )
         raise typer.Exit(1)
 
 

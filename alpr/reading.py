@@ -8,7 +8,7 @@ per vehicle pass through the same tracker as the edge reader.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,9 @@ class ReadOutcome:
     readable: int = 0
     reads: int = 0
     fatal: str | None = None
+    errors: int = 0
+    # Inputs (as given) that gave no frame or reported an error, such as one bad photo in a folder.
+    failed: list[str] = field(default_factory=list)
 
 
 def read_inputs(
@@ -52,6 +55,7 @@ def read_inputs(
         return outcome
     reader = PlateReader(loaded, region)
     for path in paths:
+        errors_before = outcome.errors
         frames_seen = _read_one(
             settings,
             reader=reader,
@@ -62,6 +66,8 @@ def read_inputs(
             outcome=outcome,
         )
         outcome.readable += frames_seen > 0
+        if frames_seen == 0 or outcome.errors > errors_before:
+            outcome.failed.append(path)
     return outcome
 
 
@@ -83,6 +89,7 @@ def _read_one(
     )
 
     def report(error: SourceError) -> None:
+        outcome.errors += 1
         on_error(str(error))
 
     frames = 0

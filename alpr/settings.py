@@ -47,8 +47,10 @@ class EdgeSettings(BaseModel):
         description="plate formats the camera sees (us, eu, br); unset tries every format",
     )
     max_fps: float = Field(default=15.0, gt=0)
-    image_root: Path = Path("var/images")
-    outbox_path: Path = Path("var/edge-outbox.db")
+    # Relative paths are taken under the root settings' data_dir, never the working folder:
+    # a cron job started elsewhere must purge the real image folder.
+    image_root: Path = Path("images")
+    outbox_path: Path = Path("edge-outbox.db")
     outbox_budget_mb: int = Field(default=512, ge=1)
     track_timeout_s: float = Field(default=1.5, gt=0)
     max_pass_s: float = Field(default=30.0, gt=0)

@@ -147,7 +147,9 @@ def video_frames(
             return
         expected = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
-        start = start_time or datetime.now(UTC)
+        # A file was recorded before it is read: it ends now, so no frame is dated in the future
+        # (a future capture time would outlive the retention clock and outrank live reads).
+        start = start_time or datetime.now(UTC) - timedelta(seconds=expected / fps)
         min_gap = 1.0 / max_fps if max_fps else 0.0
         index, last = 0, -1e9
         while not stop.is_set():
@@ -157,9 +159,8 @@ def video_frames(
             stream_time = index / fps
             if stream_time - last >= min_gap - 1e-6:
                 last = stream_time
-                yield Frame(
-                    image, start + timedelta(seconds=stream_time), stream_time, index, str(path)
-                )
+                captured = min(start + timedelta(seconds=stream_time), datetime.now(UTC))
+                yield Frame(image, captured, stream_time, index, str(path))
             index += 1
         if stop.is_set():
             return

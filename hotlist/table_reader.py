@@ -96,15 +96,19 @@ def _records(
 ) -> _Records:
     """Read the table; rows that are blank, not UTF-8 or of the wrong width go to `errors`."""
     text, check_encoding = _decode(source)
+    if not text.strip():
+        # Most often a feed download that failed: importing it, even with --skip-invalid and
+        # --replace, must not empty a list.
+        need = "a header line and rows" if fmt == "csv" else "one row per plate"
+        name = f"{source}: " if isinstance(source, Path) else ""
+        msg = f"{name}the file is empty (it needs {need}); nothing was imported, check the download"
+        raise ValueError(msg)
     sep = delimiter or ("," if fmt == "csv" else ";")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     first_line = 1
     header: list[str] | None = None
     if fmt == "csv":
-        header = next(reader, None)
-        if header is None:
-            errors.append(RowError(1, None, "the file is empty; a CSV needs a header line"))
-            return _Records([], [], ())
+        header = next(reader, [])
         positions = _header_positions(header, columns, fields)
         first_line = reader.line_num + 1
     else:

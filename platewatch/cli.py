@@ -38,13 +38,15 @@ def config_check(
 def config_show(
     file: Annotated[Path | None, typer.Option("--config", help="YAML settings file")] = None,
 ) -> None:
-    """Print the effective settings as YAML."""
+    """Print the effective settings as YAML, then every path as the processes will use it."""
     try:
         settings = load_settings(file)
     except SettingsError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     typer.echo(yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False))
+    typer.echo("# resolved paths")
+    typer.echo(yaml.safe_dump({"paths": settings.resolved_paths()}, sort_keys=False))
 
 
 @app.command("run")

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from sqlalchemy.engine import make_url
 
 from alpr.settings import EdgeSettings, ModelSettings
 from console.settings import ConsoleSettings
@@ -52,6 +53,42 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
+    @model_validator(mode="after")
+    def _paths_under_data_dir(self) -> Settings:
+        # Frozen, so the resolved paths are set once here; every stage then sees absolute paths.
+        data_dir = self.data_dir.expanduser().absolute()
+        object.__setattr__(self, "data_dir", data_dir)
+        object.__setattr__(
+            self,
+            "edge",
+            self.edge.model_copy(
+                update={
+                    "image_root": _under(data_dir, self.edge.image_root),
+                    "outbox_path": _under(data_dir, self.edge.outbox_path),
+                }
+            ),
+        )
+        if self.matching.index_dir is not None:
+            index_dir = _under(data_dir, self.matching.index_dir)
+            object.__setattr__(
+                self, "matching", self.matching.model_copy(update={"index_dir": index_dir})
+            )
+        return self
+
+    def resolved_paths(self) -> dict[str, str]:
+        """Every place a process writes or reads, as it will use them (for `config show`)."""
+        database = make_url(self.effective_database_url).render_as_string(hide_password=True)
+        index_dir = self.matching.index_dir
+        return {
+            "data_dir": str(self.data_dir),
+            "database": database,
+            "edge.image_root": str(self.edge.image_root),
+            "edge.outbox_path": str(self.edge.outbox_path),
+            "matching.index_dir": str(index_dir) if index_dir else "(a cache per database)",
+            "models.cache_dir": str(self.models.cache_dir),
+            "stream.broker_cache_dir": str(self.stream.broker_cache_dir),
+        }
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -70,6 +107,11 @@ class Settings(BaseSettings):
         # Environment variables win over the file, which `load_settings` passes as init data
         # below them; no .env files, so what configures a process is visible in its unit.
         return (env_settings, init_settings)
+
+
+def _under(data_dir: Path, path: Path) -> Path:
+    path = path.expanduser()
+    return path if path.is_absolute() else data_dir / path
 
 
 def _yaml_line_of(path: Path, text: str, loc: tuple[int | str, ...]) -> int | None:
@@ -133,6 +175,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if config_file is not None:
         data = read_config_file(config_file)
         text = config_file.read_text(encoding="utf-8")
+        if isinstance(data.get("data_dir"), str) and not Path(data["data_dir"]).is_absolute():
+            # A file says where its data lives relative to itself, wherever it is run from.
+            data["data_dir"] = str(config_file.resolve().parent / data["data_dir"])
     data.update(overrides)
     try:
         return Settings(**data)

@@ -61,14 +61,28 @@ def test_bad_input_is_one_line_and_others_still_read(
 ) -> None:
     bad = make(tmp_path)
     result = run("read", str(bad), str(samples / "car.jpg"), "--models", "offline")
-    assert result.exit_code == 0
-    assert result.stderr.strip().splitlines() == [f"{bad}: {reason}"] or (
-        result.stderr.strip().splitlines()[0].startswith(f"{bad}: {reason}")
-    )
-    assert len(result.stderr.strip().splitlines()) == 1
+    # The good input is still read, but a script must learn that one input failed, and which.
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"{bad}: {reason}")
+    assert lines[1:] == [f"1 of 2 input(s) failed: {bad}; see the messages above for why"]
     assert CAR_PLATE in result.stdout
     alone = run("read", str(bad), "--models", "offline")
     assert alone.exit_code == 1 and alone.stdout == ""
+
+
+def test_one_bad_photo_in_a_folder_fails_the_run_and_is_named(
+    run: Run, samples: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "car.jpg").write_bytes((samples / "car.jpg").read_bytes())
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    result = run("read", str(folder), "--models", "offline")
+    assert result.exit_code == 1
+    assert CAR_PLATE in result.stdout
+    assert str(folder / "broken.jpg") in result.stderr
+    assert f"1 of 1 input(s) failed: {folder};" in result.stderr
 
 
 def test_eval_json_figures(run: Run, openalpr_dev: Path, tmp_path: Path) -> None:

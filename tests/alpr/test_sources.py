@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import threading
@@ -34,6 +35,20 @@ def test_video_times_follow_the_frames_not_the_clock(make_avi: Callable[..., Pat
     assert frames[15].stream_time == pytest.approx(1.0)
     assert frames[15].captured_at == START + timedelta(seconds=1)
     assert frames[0].captured_at.tzinfo is UTC and not frames[0].still
+
+
+def test_a_file_read_now_ends_now_and_no_frame_is_in_the_future(
+    make_avi: Callable[..., Path],
+) -> None:
+    before = datetime.now(UTC)
+    frames, errors = collect(str(make_avi(frames=30, fps=15)))
+    after = datetime.now(UTC)
+    assert errors == []
+    # Two seconds of video, recorded before it was read: the first frame is dated ~2 s ago.
+    first = frames[0].captured_at
+    assert before - timedelta(seconds=2.5) <= first <= before - timedelta(seconds=1.5)
+    assert all(f.captured_at <= after for f in frames)
+    assert all(a.captured_at <= b.captured_at for a, b in itertools.pairwise(frames))
 
 
 def test_frame_rate_cap_skips_frames(make_avi: Callable[..., Path]) -> None:

@@ -100,3 +100,33 @@ def test_import_rejects_bad_rows_then_matches_reads(env: Path) -> None:
         "ABC1234,CA,stolen_vehicle,,,,N1,,",
         "RES777,CA,stolen_vehicle,,,,N2,,",
     ]
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "\ufeff  \r\n"], ids=["empty", "blank", "bom"])
+@pytest.mark.parametrize("fmt", ["csv", "delimited"])
+def test_an_empty_feed_is_refused_and_the_list_kept(env: Path, content: str, fmt: str) -> None:
+    good = env / "good.csv"
+    good.write_text("plate,state\nABC1234,CA\n", encoding="utf-8")
+    assert run("hotlist", "import", str(good), "--list", "NCIC")[0] == 0
+    empty = env / "feed.csv"
+    empty.write_text(content, encoding="utf-8")
+    code, out, err = run(
+        "hotlist",
+        "import",
+        str(empty),
+        "--list",
+        "NCIC",
+        "--format",
+        fmt,
+        "--replace",
+        "--skip-invalid",
+    )
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"error: {empty}: the file is empty "
+        f"(it needs {'a header line and rows' if fmt == 'csv' else 'one row per plate'}); "
+        "nothing was imported, check the download"
+    ]
+    assert "Traceback" not in err
+    code, out, _ = run("hotlist", "show", "NCIC")
+    assert code == 0 and "ABC1234" in out

@@ -63,3 +63,39 @@ def test_config_check_command(tmp_path: Path) -> None:
     fail = runner.invoke(app, ["config", "check", str(bad)])
     assert fail.exit_code == 1
     assert f"{bad}:2: retention.days: remove it (unknown key)" in fail.output
+
+
+def test_paths_derive_from_data_dir_unless_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PLATEWATCH_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(
+        data_dir=Path("site"),
+        edge={"outbox_path": "/srv/outbox.db"},
+        matching={"index_dir": "index"},
+    )
+    assert settings.data_dir == tmp_path / "site"
+    assert settings.edge.image_root == tmp_path / "site" / "images"
+    assert settings.edge.outbox_path == Path("/srv/outbox.db")
+    assert settings.matching.index_dir == tmp_path / "site" / "index"
+
+
+def test_a_relative_data_dir_in_a_file_is_relative_to_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron job started in / must purge the same folder as the console started in /srv."""
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    file = etc / "pw.yaml"
+    file.write_text("data_dir: ../var\nedge:\n  image_root: cams\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(file)
+    assert settings.data_dir.resolve() == tmp_path / "var"
+    assert settings.edge.image_root.resolve() == tmp_path / "var" / "cams"
+    shown = CliRunner().invoke(app, ["config", "show", "--config", str(file)])
+    assert shown.exit_code == 0, shown.output
+    assert f"edge.image_root: {settings.edge.image_root}" in shown.output
+    assert f"edge.outbox_path: {settings.data_dir / 'edge-outbox.db'}" in shown.output
