@@ -33,6 +33,11 @@ class ConsoleSettings(BaseModel):
     webhook_backoff_s: float = Field(default=2.0, gt=0, description="first retry delay; doubles")
     webhook_backoff_max_s: float = Field(default=900.0, gt=0)
     webhook_poll_s: float = Field(default=0.5, gt=0)
+    webhook_allow_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="hosts webhooks may post to (`*.example.org` for subdomains); empty: any "
+        "https host",
+    )
     public_transparency: bool = Field(
         default=False, description="publish the per-agency monthly summary without signing in"
     )

@@ -20,7 +20,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.settings import ConsoleSettings
-from console.webhooks import SIGNATURE_HEADER, claim_due, queue_all, record_attempt, sign
+from console.webhooks import (
+    SIGNATURE_HEADER,
+    WebhookError,
+    check_target,
+    claim_due,
+    queue_all,
+    record_attempt,
+    sign,
+)
 from store.base import utcnow
 from store.tables import Webhook, WebhookDelivery
 
@@ -103,6 +111,13 @@ class WebhookWorker:
                 if webhook is None or not webhook.enabled:
                     delivery.status = "failed"
                     delivery.last_error = "webhook disabled or removed before delivery"
+                    continue
+                try:
+                    # Registered before the policy changed: refuse now rather than leak.
+                    check_target(webhook.url, self._settings.webhook_allow_hosts)
+                except WebhookError as exc:
+                    delivery.status = "failed"
+                    delivery.last_error = str(exc)
                     continue
                 jobs.append(
                     _Job(delivery.id, webhook.url, webhook.secret, delivery.event, delivery.payload)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -63,11 +65,60 @@ def verify_signature(
     return hmac.compare_digest(expected, "v1=" + parts.get("v1", ""))
 
 
-def create_webhook(session: Session, *, actor: str, agency_id: int, url: str) -> NewWebhook:
-    parsed = urlsplit(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _allowed(host: str, allow_hosts: Sequence[str]) -> bool:
+    """`example.org` allows that host only; `*.example.org` allows its subdomains."""
+    for allowed in allow_hosts:
+        pattern = allowed.strip().lower()
+        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
+def check_target(url: str, allow_hosts: Sequence[str] = ()) -> str:
+    """The URL a webhook may post to, or WebhookError saying why not.
+
+    Alerts carry plates and places: they travel over TLS, except to this machine (a local
+    relay or a test receiver); when `allow_hosts` is set, only those hosts may receive them.
+    """
+    url = url.strip()
+    parsed = urlsplit(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in ("http", "https") or not host:
         msg = f"{url!r} is not an http(s) URL; give the full address"
         raise WebhookError(msg)
+    if parsed.scheme == "http" and not _is_loopback(host):
+        msg = (
+            f"{url!r}: alerts leave this machine only over https; "
+            f"use https://{parsed.netloc}{parsed.path}"
+        )
+        raise WebhookError(msg)
+    if allow_hosts and not _is_loopback(host) and not _allowed(host, allow_hosts):
+        msg = (
+            f"{url!r}: {host} is not in console.webhook_allow_hosts "
+            f"({', '.join(allow_hosts)}); ask the administrator to add it"
+        )
+        raise WebhookError(msg)
+    return url
+
+
+def create_webhook(
+    session: Session,
+    *,
+    actor: str,
+    agency_id: int,
+    url: str,
+    allow_hosts: Sequence[str] = (),
+) -> NewWebhook:
+    url = check_target(url, allow_hosts)
     if session.get(Agency, agency_id) is None:
         msg = f"no agency with id {agency_id}"
         raise WebhookError(msg)

@@ -202,11 +202,19 @@ def api_webhooks(me: Admin, db: DbSession, agency_id: int | None = None) -> list
 
 
 @router.post("/api/webhooks", tags=["admin"], status_code=201)
-def api_create_webhook(body: WebhookCreate, me: Admin, db: DbSession) -> WebhookCreated:
+def api_create_webhook(
+    body: WebhookCreate, me: Admin, db: DbSession, settings: SettingsDep
+) -> WebhookCreated:
     """Register an agency's endpoint for its alerts. Each POST carries
     `X-Platewatch-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`."""
     try:
-        new = create_webhook(db, actor=me.username, agency_id=body.agency_id, url=body.url)
+        new = create_webhook(
+            db,
+            actor=me.username,
+            agency_id=body.agency_id,
+            url=body.url,
+            allow_hosts=settings.console.webhook_allow_hosts,
+        )
     except WebhookError as exc:
         raise _unprocessable(exc) from exc
     db.commit()
@@ -260,6 +268,7 @@ def webhooks_submit(
     request: Request,
     me: Admin,
     db: DbSession,
+    settings: SettingsDep,
     op: Annotated[str, Form()],
     agency_id: Annotated[int, Form()] = 0,
     url: Annotated[str, Form()] = "",
@@ -268,7 +277,13 @@ def webhooks_submit(
     shown = error = None
     try:
         if op == "add":
-            shown = create_webhook(db, actor=me.username, agency_id=agency_id, url=url).secret
+            shown = create_webhook(
+                db,
+                actor=me.username,
+                agency_id=agency_id,
+                url=url,
+                allow_hosts=settings.console.webhook_allow_hosts,
+            ).secret
         else:
             set_webhook_enabled(
                 db, actor=me.username, webhook_id=webhook_id, enabled=op == "enable"
