@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,7 +18,8 @@ from console.feed import AlertFeed
 from console.handlers import install_error_handlers
 from console.pages import STATIC, make_templates
 from console.routes import ROUTERS
-from console.routes.ops import metrics_registry
+from console.routes.docs import DOCS_PATHS, install_docs
+from console.routes.ops import metrics_registry, start_metrics_listener
 from console.webhook_worker import WebhookWorker
 from platewatch.settings import Settings
 from store.db import make_engine, make_session_factory
@@ -49,9 +49,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:
         worker.start()
+    settings: Settings = app.state.settings
+    listener = start_metrics_listener(settings.console.metrics_bind, app.state.metrics_registry)
     try:
         yield
     finally:
+        if listener is not None:
+            listener.shutdown()
+            listener.server_close()
         feed.close()
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -78,7 +83,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault(
-                    "Content-Security-Policy", DOCS_CSP if path in ("/docs", "/redoc") else CSP
+                    "Content-Security-Policy", DOCS_CSP if path in DOCS_PATHS else CSP
                 )
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
@@ -93,12 +98,14 @@ class SecurityHeaders:
 
 def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
     """The console app; `webhooks=False` leaves the delivery worker to another process."""
-    app = FastAPIOffline(
+    app = FastAPI(
         title="platewatch console",
         version="1",
         summary="Officer alerts, residents' safe lists and oversight for platewatch.",
         lifespan=_lifespan,
-        static_url="/static/docs",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
@@ -112,6 +119,8 @@ def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
+    # Before /static, which would otherwise answer for /static/docs.
+    install_docs(app, settings.console.api_docs)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -12,7 +12,7 @@ from console.pages import render_error
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

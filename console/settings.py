@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class ConsoleSettings(BaseModel):
@@ -37,6 +39,20 @@ class ConsoleSettings(BaseModel):
         default=(),
         description="hosts webhooks may post to (`*.example.org` for subdomains); empty: any "
         "https host",
+    )
+    api_docs: Literal["signed_in", "public", "off"] = Field(
+        default="signed_in", description="who may read /docs, /redoc and /openapi.json"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token Prometheus sends for /metrics on the console's port; unset: "
+        "/metrics there is refused",
+    )
+    metrics_bind: str | None = Field(
+        default=None,
+        pattern=r"^[^\s:]+:\d{1,5}$",
+        description="host:port of a separate, unauthenticated metrics listener (a scrape "
+        "network or loopback), e.g. 127.0.0.1:9108",
     )
     public_transparency: bool = Field(
         default=False, description="publish the per-agency monthly summary without signing in"

@@ -130,7 +130,8 @@ def test_serve_runs_the_console_with_offline_docs(db: str, tmp_path: Path) -> No
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PLATEWATCH_DATABASE_URL": db}
+    # Public here to fetch them without signing in; who may read them is tested in test_ops.
+    env = {**os.environ, "PLATEWATCH_DATABASE_URL": db, "PLATEWATCH_CONSOLE__API_DOCS": "public"}
     process = subprocess.Popen(
         [sys.executable, "-m", "platewatch", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

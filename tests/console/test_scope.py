@@ -113,7 +113,7 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/public/transparency"),
     ("GET", "/healthz"),
-    ("GET", "/metrics"),
+    ("GET", "/metrics"),  # its own bearer token: test_ops
 }
 
 
