@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MODELS_STAMP := $(VENV)/.models
 export PLATEWATCH_MODELS__CACHE_DIR ?= $(HOME)/.cache/platewatch/models
 
-.PHONY: run test check bench install models browser clean
+.PHONY: run test check bench drill install models browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ check: $(STAMP)
 
 bench: $(MODELS_STAMP)
 	$(BIN)/python -m bench
+
+# Fault drills (loopback only, a few minutes): hostile messages, resends and SIGKILLed matchers
+# against the real broker, SQLite and PostgreSQL; figures go to BENCHMARKS.md.
+drill: $(STAMP)
+	$(BIN)/python -m bench drill
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.report import HEADER, Report, machine_description, now, split_sections
 
-STAGES = ("alpr", "hotlist", "stream", "console", "retention", "e2e")
+STAGES = ("alpr", "hotlist", "stream", "console", "retention", "e2e", "drill")
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,6 @@ matcher's lag back at 0. The dead-letter topic must hold one letter per hostile 
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
@@ -37,6 +36,7 @@ from kafka import KafkaProducer
 from sqlalchemy import Engine, func, select
 
 from alpr.read import Box, PlateRead
+from bench.drill_bench import hostile_messages
 from hotlist.dispositions import set_disposition
 from hotlist.lists import add_entry, create_hotlist, remove_entries
 from hotlist.safelists import add_safelist_entry, remove_safelist_entry
@@ -46,7 +46,7 @@ from store.base import Base
 from store.db import make_engine, make_session_factory, transaction
 from store.tables import Alert, AlertSighting, Hotlist, PlateReadRow, Site
 from stream.broker import free_port
-from stream.events import DeadLetter, PlateReadEvent, RejectKind, parse_event
+from stream.events import DeadLetter, RejectKind, parse_event
 from stream.publisher import EdgePublisher
 from tests.stream.conftest import settings_for
 from tests.stream.helpers import read_topic, start_cli, stop_process, wait_until, write_config
@@ -101,27 +101,6 @@ def _read(plate: str, camera: str, at: datetime) -> PlateRead:
         char_confidences=tuple(0.99 for _ in plate),
         box=Box(x1=10, y1=20, x2=110, y2=60),
     )
-
-
-def _hostile_messages(template: PlateRead) -> list[tuple[bytes, RejectKind, str]]:
-    def read_with(**changes: object) -> bytes:
-        payload = json.loads(PlateReadEvent(read=template).to_bytes())
-        payload["read"].update(changes)
-        return json.dumps(payload).encode()
-
-    newer = json.loads(PlateReadEvent(read=template).to_bytes())
-    newer["schema_version"] = 7
-
-    return [
-        (b"[" * 2000 + b"]" * 2000, RejectKind.UNPARSEABLE, "JSON nests too deep"),
-        (b'{"n": ' + b"7" * 6000 + b"}", RejectKind.UNPARSEABLE, "not JSON"),
-        (b"\x00\xffnot json at all", RejectKind.UNPARSEABLE, "not JSON"),
-        (read_with(crop_path="../../../../tmp/x"), RejectKind.INVALID, "crop_path"),
-        (read_with(frame_path="/etc/passwd"), RejectKind.INVALID, "is absolute"),
-        (read_with(crop_path="b1/2025/01/01/x_crop.jpg"), RejectKind.INVALID, "own folder"),
-        (json.dumps(newer).encode(), RejectKind.UNSUPPORTED_VERSION, "schema_version 7"),
-        (read_with(camera_id="nobody-registered"), RejectKind.UNPROCESSABLE, "not registered"),
-    ]
 
 
 class MatcherWorld(RuleBasedStateMachine):
@@ -262,7 +241,7 @@ class MatcherWorld(RuleBasedStateMachine):
     @rule(which=st.integers(min_value=0, max_value=7))
     def a_hostile_message_arrives(self, which: int) -> None:
         template = _read(PLATES[0], "a1", self.now)
-        raw, kind, message = _hostile_messages(template)[which]
+        raw, kind, message = hostile_messages(template)[which]
         if any(raw == seen for seen, _, _ in self.model.hostile):
             return
         self.raw.send(self.settings.stream.reads_topic, key=b"a1", value=raw).get(timeout=30)
