@@ -9,7 +9,6 @@ kept for good; residents' plates should not be).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
@@ -21,6 +20,7 @@ from hotlist.errors import ImportRejectedError
 from hotlist.parse import SAFELIST_FIELDS, RowError, SafelistRow, Source, parse_safelist_csv
 from hotlist.sites import get_site
 from store.audit import record_audit
+from store.spreadsheet import SpreadsheetWriter
 from store.tables import SafelistEntry, Site
 
 
@@ -217,7 +217,9 @@ def safelist_entries(session: Session, site: str | int) -> list[SafelistEntry]:
 
 
 def export_safelist(session: Session, site: str | int, out: TextIO) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    """Write the safe list as CSV in the import's format; labels that look like formulas
+    are neutralised (store.spreadsheet) and import back as they were."""
+    writer = SpreadsheetWriter(out, lineterminator="\n")
     writer.writerow(SAFELIST_FIELDS)
     entries = safelist_entries(session, site)
     for e in entries:
