@@ -29,7 +29,7 @@ from hotlist.parse import (
 )
 from hotlist.sites import get_agency, get_site
 from store.base import utcnow
-from store.spreadsheet import SpreadsheetWriter
+from store.spreadsheet import SpreadsheetWriter, safe_cell
 from store.tables import Hotlist, HotlistEntry
 
 SOURCES = ("ncic", "state", "agency", "site", "custom")
@@ -256,13 +256,17 @@ def add_entry(
     return entry
 
 
+_FREE_TEXT = frozenset({"make", "model", "color", "record_number"})
+
+
 def _one_row_csv(values: dict[str, str]) -> str:
-    def quote(text: str) -> str:
+    def quote(field: str) -> str:
+        # Free text goes in as an export writes it, so the parser's undoing of a neutralised
+        # cell gives back exactly what was typed (a typed `'=x` stays `'=x`).
+        text = safe_cell(values[field].strip()) if field in _FREE_TEXT else values[field]
         return '"' + text.replace('"', '""') + '"'
 
-    return (
-        ",".join(HOTLIST_FIELDS) + "\n" + ",".join(quote(values[f]) for f in HOTLIST_FIELDS) + "\n"
-    )
+    return ",".join(HOTLIST_FIELDS) + "\n" + ",".join(map(quote, HOTLIST_FIELDS)) + "\n"
 
 
 def remove_entries(

@@ -20,7 +20,7 @@ from hotlist.errors import ImportRejectedError
 from hotlist.parse import SAFELIST_FIELDS, RowError, SafelistRow, Source, parse_safelist_csv
 from hotlist.sites import get_site
 from store.audit import record_audit
-from store.spreadsheet import SpreadsheetWriter
+from store.spreadsheet import SpreadsheetWriter, safe_cell
 from store.tables import SafelistEntry, Site
 
 
@@ -111,11 +111,10 @@ def _one_row(plate: str, state: str, label: str, expires_at: str) -> str:
     def quote(text: str) -> str:
         return '"' + text.replace('"', '""') + '"'
 
-    return (
-        "plate,state,label,expires_at\n"
-        + ",".join(quote(v) for v in (plate, state, label, expires_at))
-        + "\n"
-    )
+    # The label goes in as an export writes it, so the parser's undoing of a neutralised
+    # cell gives back exactly what was typed (a typed `'=x` stays `'=x`).
+    values = (plate, state, safe_cell(label.strip()), expires_at)
+    return "plate,state,label,expires_at\n" + ",".join(quote(v) for v in values) + "\n"
 
 
 def remove_safelist_entry(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from hotlist.lists import add_entry, create_hotlist, export_hotlist, get_hotlist, import_hotlist
-from hotlist.safelists import export_safelist, import_safelist
+from hotlist.safelists import add_safelist_entry, export_safelist, import_safelist
 from hotlist.sites import create_site
 from platewatch.cli import app
 from store.base import Base
@@ -104,7 +104,7 @@ def test_safelist_export_neutralises_and_imports_back(session: Session) -> None:
     report = import_safelist(session, out.getvalue(), site=site.id, added_by="test", replace=True)
     assert (report.added, report.removed) == (len(DANGEROUS), len(DANGEROUS))
     query = select(SafelistEntry.plate, SafelistEntry.label).where(SafelistEntry.site_id == site.id)
-    labels = {plate: label for plate, label in session.execute(query)}
+    labels = dict(session.execute(query))
     assert labels == dict(zip(PLATES, DANGEROUS, strict=True))
 
 
@@ -145,6 +145,19 @@ def test_cli_exports_round_trip(cli_db: Session, tmp_path: Path) -> None:
     cli_db.expire_all()
     assert _hotlist_entries(cli_db, "copy") == _hotlist_entries(cli_db, "danger")
     query = select(SafelistEntry.plate, SafelistEntry.label)
-    labels = {plate: label for plate, label in cli_db.execute(query)}
+    labels = dict(cli_db.execute(query))
     assert labels == dict(zip(PLATES, DANGEROUS, strict=True))
     cli_db.close()
+
+
+def test_typed_values_are_stored_as_typed(session: Session) -> None:
+    """The add path builds a one-row CSV; a typed quote or formula is kept exactly."""
+    create_hotlist(session, "typed")
+    for n, text in enumerate(["=1+1", "'=1+1", "''@x", "'Tis"]):
+        entry = add_entry(session, "typed", plate=f"TY{n:04d}", make=text)
+        assert entry.make == text
+    site = create_site(session, "Typed Court")
+
+    for n, text in enumerate(["-1", "'-1", "  '+x  "]):
+        added = add_safelist_entry(session, site.id, f"TY{n:04d}", label=text, added_by="t")
+        assert added.label == text.strip()
