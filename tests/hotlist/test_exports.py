@@ -104,7 +104,7 @@ def test_safelist_export_neutralises_and_imports_back(session: Session) -> None:
     report = import_safelist(session, out.getvalue(), site=site.id, added_by="test", replace=True)
     assert (report.added, report.removed) == (len(DANGEROUS), len(DANGEROUS))
     query = select(SafelistEntry.plate, SafelistEntry.label).where(SafelistEntry.site_id == site.id)
-    labels = dict(session.execute(query))
+    labels = dict(session.execute(query).all())
     assert labels == dict(zip(PLATES, DANGEROUS, strict=True))
 
 
@@ -145,7 +145,7 @@ def test_cli_exports_round_trip(cli_db: Session, tmp_path: Path) -> None:
     cli_db.expire_all()
     assert _hotlist_entries(cli_db, "copy") == _hotlist_entries(cli_db, "danger")
     query = select(SafelistEntry.plate, SafelistEntry.label)
-    labels = dict(cli_db.execute(query))
+    labels = dict(cli_db.execute(query).all())
     assert labels == dict(zip(PLATES, DANGEROUS, strict=True))
     cli_db.close()
 
