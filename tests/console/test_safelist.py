@@ -185,11 +185,6 @@ def test_export_neutralises_formula_labels_and_they_import_back(
     )
     assert back.status_code == 200 and back.json()["added"] == len(plates), back.text
     with world.session() as s:
-        labels = dict(
-            s.execute(
-                select(SafelistEntry.plate, SafelistEntry.label).where(
-                    SafelistEntry.plate.in_(plates)
-                )
-            )
-        )
+        query = select(SafelistEntry.plate, SafelistEntry.label)
+        labels = dict(s.execute(query.where(SafelistEntry.plate.in_(plates))).all())
     assert labels == dict(zip(plates, FORMULAS, strict=True))
