@@ -66,18 +66,16 @@ def test_agency_auditor_sees_only_that_agencys_users(world: World, client) -> No
 
 def test_searches_by_user_and_by_plate(world: World, by_token: dict[str, Caller]) -> None:
     by_token["officer_a"].post(
-        "/api/reads/search", json=_query(plate="QQ?77*", case_number="PLATE-LOOKUP")
+        "/api/reads/search", json=_query(plate="QQ?77*", case_number="PL-2025-77")
     )
     auditor = by_token["auditor"]
     covering = auditor.get("/api/audit/searches", params={"plate": "QQ1777"}).json()
-    assert "PLATE-LOOKUP" in {s["case_number"] for s in covering}
+    assert "PL-2025-77" in {s["case_number"] for s in covering}
     other = auditor.get("/api/audit/searches", params={"plate": "QZ1777"}).json()
-    assert "PLATE-LOOKUP" not in {s["case_number"] for s in other}
+    assert "PL-2025-77" not in {s["case_number"] for s in other}
     mine = auditor.get("/api/audit/searches", params={"user": "officer_a"}).json()
     assert mine and {s["actor"] for s in mine} == {"officer_a"}
-    assert (
-        auditor.get("/audit/searches", params={"plate": "QQ1777"}).text.count("PLATE-LOOKUP") == 1
-    )
+    assert auditor.get("/audit/searches", params={"plate": "QQ1777"}).text.count("PL-2025-77") == 1
 
 
 def test_dispositions_list(world: World, by_token: dict[str, Caller]) -> None:
