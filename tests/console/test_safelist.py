@@ -177,6 +177,12 @@ def test_export_neutralises_formula_labels_and_they_import_back(
         for plate, label in zip(plates, FORMULAS, strict=True):
             assert rows[plate]["label"] == "'" + label
     with world.session() as s:
+        logged = s.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "safelist.export", AuditEvent.subject == f"site:{site}")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert logged is not None and logged["entries"] == len(rows)  # `\r` splits no entry
         s.execute(delete(SafelistEntry).where(SafelistEntry.plate.in_(plates)))
         s.commit()
     back = admin.post(
