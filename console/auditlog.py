@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from console.deps import Principal
 from console.schemas.audit import AuditEventPublic, DispositionPublic, SearchRecordPublic
 from console.scope import oversight_actors, oversight_alerts
 from console.search import SEARCH_ACTION, pattern_matches
+from store.spreadsheet import SpreadsheetWriter
 from store.tables import Alert, AuditEvent
 
 CSV_COLUMNS = (
@@ -86,9 +86,12 @@ def audit_page(
 
 
 def audit_csv(session: Session, principal: Principal, flt: AuditFilter) -> Iterator[str]:
-    """The filtered log, oldest first, with hashes so the export can be checked offline."""
+    """The filtered log, oldest first, with hashes so the export can be checked offline.
+
+    Cells that look like formulas get a leading `'` (store.spreadsheet); whoever checks the
+    hashes offline takes it off again with `unescape_cell`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SpreadsheetWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
     query = _query(principal, flt).order_by(AuditEvent.id).execution_options(yield_per=500)

@@ -147,7 +147,8 @@ def import_csv(
     )
 
 
-def export_csv(session: Session, site_id: int) -> str:
+def export_csv(session: Session, site_id: int) -> tuple[str, int]:
+    """The site's safe list as CSV, and how many entries it holds (a label may span lines)."""
     out = io.StringIO()
-    export_safelist(session, site_id, out)
-    return out.getvalue()
+    count = export_safelist(session, site_id, out)
+    return out.getvalue(), count

@@ -1,4 +1,8 @@
-"""Searching past reads: case number and reason required, scoped, audited, residents hidden."""
+"""Searching past reads: case number and reason required, scoped, audited, residents hidden.
+
+The case number and reason pass console.search_rules (the request schema checks the rules all
+agencies share, `search_reads` the agency's case-number format) before anything is read or
+written, so a refused search leaves no audit entry."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from console.deps import Principal
 from console.errors import Forbidden
 from console.schemas.search import ReadHitPublic, SearchCreate, SearchResult
 from console.scope import officer_agency, shared_camera_ids, shared_site_ids
+from console.search_rules import agency_slug, check_case_format
 from console.settings import ConsoleSettings
 from store.audit import record_audit
-from store.tables import Camera, PlateReadRow, Site
+from store.tables import Agency, Camera, PlateReadRow, Site
 
 SEARCH_ACTION = "reads.search"
 _PATTERN = re.compile(r"^[A-Z0-9*?]+$")
@@ -65,11 +70,25 @@ def _check_area(session: Session, agency_id: int, query: SearchCreate) -> None:
         raise Forbidden(msg)
 
 
+def _check_case_format(
+    session: Session, agency_id: int, case_number: str, settings: ConsoleSettings
+) -> None:
+    """The case number in the officer's agency's format (its own pattern, or the default)."""
+    agency = session.get(Agency, agency_id)
+    name = agency.name if agency is not None else f"agency {agency_id}"
+    pattern = settings.case_number_patterns.get(agency_slug(name), settings.case_number_pattern)
+    try:
+        check_case_format(case_number, pattern, name)
+    except ValueError as exc:
+        raise SearchError(str(exc)) from exc
+
+
 def search_reads(
     session: Session, principal: Principal, query: SearchCreate, settings: ConsoleSettings
 ) -> SearchResult:
     """Run and audit one search; the audit entry is written even when nothing matches."""
     agency_id = officer_agency(principal)
+    _check_case_format(session, agency_id, query.case_number, settings)
     pattern = plate_pattern(query.plate, min_chars=settings.search_min_plate_chars)
     if query.end <= query.start:
         msg = "end: the end of the time range must be after its start"

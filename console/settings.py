@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+# Letters, digits and `-` `/` `.`, 4-32 long, starting with a letter or digit (2024-001234,
+# CR24/5567, 24-HOM-0012); matched case-insensitively, and a digit is required besides.
+DEFAULT_CASE_NUMBER_PATTERN = r"^[A-Z0-9][A-Z0-9/.-]{3,31}$"
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class ConsoleSettings(BaseModel):
@@ -27,6 +33,14 @@ class ConsoleSettings(BaseModel):
     search_max_results: int = Field(default=500, ge=1)
     search_min_plate_chars: int = Field(
         default=3, ge=1, description="letters or digits a plate pattern must fix besides wildcards"
+    )
+    case_number_pattern: str = Field(
+        default=DEFAULT_CASE_NUMBER_PATTERN,
+        description="regular expression a search's case number must match (ignoring case)",
+    )
+    case_number_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description="per agency, by slug (`Metro PD` is metro-pd): its own case-number pattern",
     )
     recent_reads_hours: int = Field(default=24, ge=1)
     api_token_days: int = Field(default=365, ge=1)
@@ -57,3 +71,30 @@ class ConsoleSettings(BaseModel):
     public_transparency: bool = Field(
         default=False, description="publish the per-agency monthly summary without signing in"
     )
+
+    @field_validator("case_number_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return _compiles("case_number_pattern", value)
+
+    @field_validator("case_number_patterns")
+    @classmethod
+    def _patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        for slug, pattern in value.items():
+            if not _SLUG.match(slug):
+                msg = (
+                    f"case_number_patterns: {slug!r} is not an agency slug; use the agency's "
+                    "name in lower case with '-' between words (Metro PD: metro-pd)"
+                )
+                raise ValueError(msg)
+            _compiles(f"case_number_patterns.{slug}", pattern)
+        return value
+
+
+def _compiles(where: str, pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        msg = f"{where}: {pattern!r} is not a regular expression ({exc})"
+        raise ValueError(msg) from exc
+    return pattern

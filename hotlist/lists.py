@@ -7,7 +7,6 @@ restart, and never half-loaded.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from hotlist.parse import (
 )
 from hotlist.sites import get_agency, get_site
 from store.base import utcnow
+from store.spreadsheet import SpreadsheetWriter, safe_cell
 from store.tables import Hotlist, HotlistEntry
 
 SOURCES = ("ncic", "state", "agency", "site", "custom")
@@ -256,13 +256,17 @@ def add_entry(
     return entry
 
 
+_FREE_TEXT = frozenset({"make", "model", "color", "record_number"})
+
+
 def _one_row_csv(values: dict[str, str]) -> str:
-    def quote(text: str) -> str:
+    def quote(field: str) -> str:
+        # Free text goes in as an export writes it, so the parser's undoing of a neutralised
+        # cell gives back exactly what was typed (a typed `'=x` stays `'=x`).
+        text = safe_cell(values[field].strip()) if field in _FREE_TEXT else values[field]
         return '"' + text.replace('"', '""') + '"'
 
-    return (
-        ",".join(HOTLIST_FIELDS) + "\n" + ",".join(quote(values[f]) for f in HOTLIST_FIELDS) + "\n"
-    )
+    return ",".join(HOTLIST_FIELDS) + "\n" + ",".join(map(quote, HOTLIST_FIELDS)) + "\n"
 
 
 def remove_entries(
@@ -304,9 +308,10 @@ def hotlist_summaries(session: Session) -> list[HotlistSummary]:
 
 
 def export_hotlist(session: Session, list_name: str | int, out: TextIO) -> int:
-    """Write the list as CSV with the import's header; it imports back unchanged."""
+    """Write the list as CSV with the import's header; it imports back unchanged (cells that
+    look like formulas are neutralised by store.spreadsheet, and the import undoes that)."""
     hotlist = get_hotlist(session, list_name)
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetWriter(out, lineterminator="\n")
     writer.writerow(HOTLIST_FIELDS)
     count = 0
     query = (

@@ -28,6 +28,7 @@ from hotlist.parse_columns import (
 from hotlist.plates import MAX_PLATE_LENGTH, is_wildcard, normalize_entry_plate
 from hotlist.regions import state_code
 from hotlist.table_reader import Format, RowError, Source, _Records, _records, parse_column_map
+from store.spreadsheet import unescape_cell
 
 __all__ = [
     "HOTLIST_FIELDS",
@@ -306,7 +307,7 @@ class _Fields:
         return reason
 
     def text(self, line: int, field: str, raw: str) -> str | None:
-        text = raw.strip()
+        text = unescape_cell(raw.strip())
         if len(text) > _TEXT_LIMITS[field]:
             self.errors.append(
                 RowError(

@@ -9,6 +9,7 @@ is wrong, so the fast path never has to produce an error message itself.
 from __future__ import annotations
 
 import gc
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from hotlist.plates import MAX_PLATE_LENGTH
+from store.spreadsheet import QUOTE, unescape_cell
 
 BAD = object()  # a verdict: this value does not pass; the row is doubtful
 T = TypeVar("T")
@@ -72,9 +74,12 @@ def by_distinct(values: Sequence[str], check: Callable[[str], object]) -> tuple[
 
 
 def text_column(values: Sequence[str], limit: int) -> tuple[list[str | None], bool]:
-    """Stripped text, None for empty; and whether some value may be too long."""
+    """Stripped text, None for empty; and whether some value may be too long. A cell our
+    export neutralised (`'=...`, see store.spreadsheet) is read back as it was."""
     too_long = max(map(len, values), default=0) > limit
     stripped = list(map(str.strip, values))
+    if any(map(operator.methodcaller("startswith", QUOTE), stripped)):
+        stripped = list(map(unescape_cell, stripped))
     if "" not in stripped:
         return stripped, too_long  # type: ignore[return-value]
     if not any(stripped):

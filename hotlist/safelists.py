@@ -9,7 +9,6 @@ kept for good; residents' plates should not be).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from hotlist.parse import SAFELIST_FIELDS, RowError, SafelistRow, Source, parse_
 from hotlist.sites import get_site
 from store.audit import record_audit
 from store.base import utcnow
+from store.spreadsheet import SpreadsheetWriter, safe_cell
 from store.tables import SafelistEntry, Site
 
 
@@ -144,11 +144,10 @@ def _one_row(plate: str, state: str, label: str, expires_at: str) -> str:
     def quote(text: str) -> str:
         return '"' + text.replace('"', '""') + '"'
 
-    return (
-        "plate,state,label,expires_at\n"
-        + ",".join(quote(v) for v in (plate, state, label, expires_at))
-        + "\n"
-    )
+    # The label goes in as an export writes it, so the parser's undoing of a neutralised
+    # cell gives back exactly what was typed (a typed `'=x` stays `'=x`).
+    values = (plate, state, safe_cell(label.strip()), expires_at)
+    return "plate,state,label,expires_at\n" + ",".join(quote(v) for v in values) + "\n"
 
 
 def remove_safelist_entry(
@@ -250,7 +249,9 @@ def safelist_entries(session: Session, site: str | int) -> list[SafelistEntry]:
 
 
 def export_safelist(session: Session, site: str | int, out: TextIO) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    """Write the safe list as CSV in the import's format; labels that look like formulas
+    are neutralised (store.spreadsheet) and import back as they were."""
+    writer = SpreadsheetWriter(out, lineterminator="\n")
     writer.writerow(SAFELIST_FIELDS)
     entries = safelist_entries(session, site)
     for e in entries:

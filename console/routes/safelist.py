@@ -136,13 +136,13 @@ async def api_import(
 
 
 def _export(db: Session, me: Principal, site_id: int) -> Response:
-    text = safelist.export_csv(db, site_id)
+    text, count = safelist.export_csv(db, site_id)
     record_audit(
         db,
         actor=me.username,
         action="safelist.export",
         subject=f"site:{site_id}",
-        detail={"entries": max(text.count("\n") - 1, 0)},
+        detail={"entries": count},
     )
     db.commit()
     return Response(

@@ -56,6 +56,14 @@ def _local(value: str, offset_min: int, field: str) -> datetime:
     return (naive + timedelta(minutes=offset_min)).replace(tzinfo=UTC)
 
 
+def _located(loc: tuple[int | str, ...], msg: str) -> str:
+    """`field: message`, unless the message already names its field."""
+    field = ".".join(map(str, loc))
+    text = msg.removeprefix("Value error, ")
+    named = text.startswith((field, field.replace("_", " ")))
+    return text if named else f"{field}: {text}"
+
+
 @router.get("/search", include_in_schema=False)
 def search_page(request: Request, me: Officer, db: DbSession) -> Response:
     return render(
@@ -106,10 +114,7 @@ def search_submit(
         result = search_reads(db, me, query, settings.console)
         db.commit()
     except ValidationError as exc:
-        errors = [
-            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
+        errors = [_located(e["loc"], e["msg"]) for e in exc.errors()]
     except ValueError as exc:  # SearchError, and unreadable dates from the form
         errors = [str(exc)]
     return render(

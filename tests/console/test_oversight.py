@@ -11,6 +11,7 @@ from console.accounts.users import create_user
 from hotlist.sites import create_camera
 from retention.purge import run_purge
 from retention.settings import RetentionSettings
+from store.audit import record_audit
 from tests.console.conftest import Caller, World, token_headers
 from tests.console.test_search import _query
 
@@ -65,18 +66,16 @@ def test_agency_auditor_sees_only_that_agencys_users(world: World, client) -> No
 
 def test_searches_by_user_and_by_plate(world: World, by_token: dict[str, Caller]) -> None:
     by_token["officer_a"].post(
-        "/api/reads/search", json=_query(plate="QQ?77*", case_number="PLATE-LOOKUP")
+        "/api/reads/search", json=_query(plate="QQ?77*", case_number="PL-2025-77")
     )
     auditor = by_token["auditor"]
     covering = auditor.get("/api/audit/searches", params={"plate": "QQ1777"}).json()
-    assert "PLATE-LOOKUP" in {s["case_number"] for s in covering}
+    assert "PL-2025-77" in {s["case_number"] for s in covering}
     other = auditor.get("/api/audit/searches", params={"plate": "QZ1777"}).json()
-    assert "PLATE-LOOKUP" not in {s["case_number"] for s in other}
+    assert "PL-2025-77" not in {s["case_number"] for s in other}
     mine = auditor.get("/api/audit/searches", params={"user": "officer_a"}).json()
     assert mine and {s["actor"] for s in mine} == {"officer_a"}
-    assert (
-        auditor.get("/audit/searches", params={"plate": "QQ1777"}).text.count("PLATE-LOOKUP") == 1
-    )
+    assert auditor.get("/audit/searches", params={"plate": "QQ1777"}).text.count("PL-2025-77") == 1
 
 
 def test_dispositions_list(world: World, by_token: dict[str, Caller]) -> None:
@@ -176,3 +175,40 @@ def test_audit_page_shows_the_chain_state(
     assert "Hash chain verified" in page.text and "reads.search" in page.text
     bad = as_user["auditor"].get("/audit", params={"since": "yesterday"})
     assert bad.status_code == 422 and "is not a date" in bad.text
+
+
+def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, Caller]) -> None:
+    formulas = [
+        '=HYPERLINK("http://ev.il")',
+        "=cmd|' /C calc'!A0",
+        "+1+2",
+        "-3+4",
+        "@SUM(A1:A9)",
+        "\t=1+5",
+        "\r=1+6",
+    ]
+    with world.session() as s:
+        for text in formulas:
+            record_audit(
+                s,
+                actor=text,
+                action="test.formula",
+                subject=text,
+                case_number=text,
+                purpose=text,
+            )
+        s.commit()
+    # And a real search whose reason an officer started with a formula character.
+    reason = "@SUM(A1) stolen vehicle report 24-1183, suspect car"
+    searched = by_token["officer_a"].post("/api/reads/search", json=_query(reason=reason))
+    assert searched.status_code == 200, searched.text
+    auditor = by_token["auditor"]
+    exported = auditor.get("/api/audit/export.csv", params={"action": "test.formula"})
+    rows = list(csv.DictReader(io.StringIO(exported.text, newline="")))
+    assert len(rows) == len(formulas)
+    for row, text in zip(rows, formulas, strict=True):
+        for field in ("actor", "subject", "case_number", "purpose"):
+            assert row[field] == "'" + text, (field, row[field])
+    searches = auditor.get("/api/audit/export.csv", params={"action": "reads.search"})
+    purposes = [r["purpose"] for r in csv.DictReader(io.StringIO(searches.text, newline=""))]
+    assert "'" + reason in purposes and reason not in purposes

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from store.tables import AuditEvent, SafelistEntry
 from tests.console.conftest import Caller, World
@@ -141,3 +141,56 @@ def test_pages_add_import_and_show_row_errors(world: World, as_user: dict[str, C
     assert admin.post(f"/safelist/{entry_id}/expire").status_code == 303
     assert admin.post(f"/safelist/{entry_id}/remove").status_code == 303
     assert "PAGE01" not in admin.get("/safelist").text
+
+
+FORMULAS = [
+    '=HYPERLINK("http://ev.il")',
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-3+4",
+    "@SUM(A1:A9)",
+    "\t=1+5",
+    "\r=1+6",
+]
+
+
+def test_export_neutralises_formula_labels_and_they_import_back(
+    world: World, by_token: dict[str, Caller], as_user: dict[str, Caller]
+) -> None:
+    site = world.ids["pine"]
+    admin = by_token["hoa_pine"]
+    plates = [f"FRM{n:03d}" for n in range(len(FORMULAS))]
+    for plate, label in zip(plates[:5], FORMULAS[:5], strict=True):
+        added = admin.post(f"/api/sites/{site}/safelist", json={"plate": plate, "label": label})
+        assert added.status_code in (200, 201), added.text
+        assert added.json()["label"] == label
+    with world.session() as s:  # the console strips a typed tab or CR; a row may still hold one
+        for plate, label in zip(plates[5:], FORMULAS[5:], strict=True):
+            s.add(SafelistEntry(site_id=site, plate=plate, label=label, added_by="test"))
+        s.commit()
+    for exported in (
+        admin.get(f"/api/sites/{site}/safelist/export.csv"),
+        as_user["hoa_pine"].get("/safelist/export.csv"),
+    ):
+        assert exported.status_code == 200
+        rows = {r["plate"]: r for r in csv.DictReader(io.StringIO(exported.text, newline=""))}
+        for plate, label in zip(plates, FORMULAS, strict=True):
+            assert rows[plate]["label"] == "'" + label
+    with world.session() as s:
+        logged = s.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "safelist.export", AuditEvent.subject == f"site:{site}")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert logged is not None and logged["entries"] == len(rows)  # `\r` splits no entry
+        s.execute(delete(SafelistEntry).where(SafelistEntry.plate.in_(plates)))
+        s.commit()
+    back = admin.post(
+        f"/api/sites/{site}/safelist/import",
+        files={"file": ("back.csv", exported.content, "text/csv")},
+    )
+    assert back.status_code == 200 and back.json()["added"] == len(plates), back.text
+    with world.session() as s:
+        query = select(SafelistEntry.plate, SafelistEntry.label)
+        labels = dict(s.execute(query.where(SafelistEntry.plate.in_(plates))).all())
+    assert labels == dict(zip(plates, FORMULAS, strict=True))
