@@ -35,7 +35,7 @@ from bench.report import Figure, Report
 from bench.stream_bench import _bench_settings, _databases
 from hotlist.lists import add_entry, create_hotlist
 from hotlist.safelists import add_safelist_entry
-from hotlist.sites import create_camera, create_site
+from org.registry import create_camera, create_site
 from platewatch.settings import Settings
 from store.base import Base
 from store.db import make_engine, make_session_factory, transaction

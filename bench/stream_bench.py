@@ -44,7 +44,7 @@ from hotlist.bulk import insert_entries
 from hotlist.ingest import IndexCache, ingest_read, ingest_reads
 from hotlist.lists import create_hotlist, touch
 from hotlist.parse import HotlistRow
-from hotlist.sites import create_camera, create_site
+from org.registry import create_camera, create_site
 from platewatch.settings import Settings, load_settings
 from store.base import Base
 from store.db import make_engine, make_session_factory, transaction

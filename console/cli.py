@@ -50,8 +50,8 @@ def users_add(
 ) -> None:
     """Add an account and print its one-time password (once; it must be changed at sign-in)."""
     from console.accounts.users import AccountError, as_role, create_user
-    from hotlist.errors import NotFoundError
-    from hotlist.sites import get_agency, get_site
+    from org.registry import get_agency, get_site
+    from store.errors import NotFoundError
 
     with _session(config) as session:
         try:

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotlist.errors import NotFoundError
 from store.base import utcnow
+from store.errors import NotFoundError
 from store.tables import Alert, AlertOutbox, AlertSighting, Camera, PlateReadRow, Site
 
 INSTRUCTION = "Confirm with dispatch before acting."

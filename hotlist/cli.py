@@ -33,11 +33,12 @@ def settings_of(config: Path | None) -> Settings:
 
 @contextmanager
 def unit_of_work(config: Path | None) -> Iterator[Session]:
-    """One committed transaction; a HotlistError or ValueError becomes a clean exit 1."""
+    """One committed transaction; a DomainError or ValueError becomes a clean exit 1."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from hotlist.errors import HotlistError, ImportRejectedError
+    from hotlist.errors import ImportRejectedError
     from store.db import make_engine, make_session_factory, transaction
+    from store.errors import DomainError
 
     settings = settings_of(config)
     engine = make_engine(settings.effective_database_url)
@@ -46,7 +47,7 @@ def unit_of_work(config: Path | None) -> Iterator[Session]:
             yield session
     except ImportRejectedError:
         raise  # the import command lists every bad row first
-    except (HotlistError, ValueError) as exc:
+    except (DomainError, ValueError) as exc:
         fail(str(exc))
     except (OperationalError, ProgrammingError) as exc:
         fail(f"database error ({exc.orig}); is the schema up to date? run `platewatch db upgrade`")

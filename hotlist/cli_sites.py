@@ -22,7 +22,7 @@ def agency_add(
     config: ConfigOption = None,
 ) -> None:
     """Register an agency."""
-    from hotlist.sites import create_agency
+    from org.registry import create_agency
 
     with unit_of_work(config) as session:
         agency = create_agency(session, name, jurisdiction=jurisdiction, state=state)
@@ -45,7 +45,7 @@ def site_add(
     config: ConfigOption = None,
 ) -> None:
     """Register a site."""
-    from hotlist.sites import create_site
+    from org.registry import create_site
 
     with unit_of_work(config) as session:
         site = create_site(
@@ -70,7 +70,7 @@ def site_share(
     config: ConfigOption = None,
 ) -> None:
     """Share a site's reads and alerts with an agency, or stop (--off)."""
-    from hotlist.sites import set_site_sharing
+    from org.registry import set_site_sharing
 
     with unit_of_work(config) as session:
         set_site_sharing(session, site, agency, enabled=not off, actor=actor)
@@ -89,7 +89,7 @@ def camera_add(
     config: ConfigOption = None,
 ) -> None:
     """Register a camera at a site."""
-    from hotlist.sites import create_camera
+    from org.registry import create_camera
 
     with unit_of_work(config) as session:
         camera = create_camera(

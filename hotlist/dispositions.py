@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotlist.alerts import write_outbox
-from hotlist.errors import InvalidTransitionError, NotFoundError
+from hotlist.errors import InvalidTransitionError
 from store.audit import record_audit
 from store.base import utcnow
+from store.errors import NotFoundError
 from store.tables import Alert
 
 Action = Literal["acknowledge", "confirm", "reject", "dismiss"]

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-
-class HotlistError(ValueError):
-    """Base of every error this stage raises on purpose; the stream dead-letters reads on it."""
+from store.errors import DomainError
 
 
-class NotFoundError(HotlistError):
-    """A named agency, site, camera, list or alert does not exist."""
-
-
-class UnknownCamera(NotFoundError):  # noqa: N818  (the name the stream codes against)
-    def __init__(self, camera_id: str) -> None:
-        super().__init__(
-            f"camera {camera_id!r} is not registered; register it with "
-            f"`platewatch camera add {camera_id} --site SITE` before sending its reads"
-        )
-        self.camera_id = camera_id
-
-
-class AlreadyExistsError(HotlistError):
-    """A name that must be unique is taken."""
+class HotlistError(DomainError):
+    """Base of the errors only this stage raises (lists, alerts, imports)."""
 
 
 class InvalidTransitionError(HotlistError):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotlist.bulk import bulk_load, delete_entries, delete_ids, insert_entries, replace_plan
-from hotlist.errors import AlreadyExistsError, ImportRejectedError, NotFoundError
+from hotlist.errors import ImportRejectedError
 from hotlist.parse import (
     HOTLIST_FIELDS,
     Format,
@@ -27,8 +27,9 @@ from hotlist.parse import (
     parse_hotlist,
     paused_gc,
 )
-from hotlist.sites import get_agency, get_site
+from org.registry import get_agency, get_site
 from store.base import utcnow
+from store.errors import AlreadyExistsError, NotFoundError
 from store.spreadsheet import SpreadsheetWriter, safe_cell
 from store.tables import Hotlist, HotlistEntry
 

@@ -23,9 +23,9 @@ from hotlist.evidence import Evidence
 from hotlist.index_file import EntryRef, IndexFile, ListInfo
 from hotlist.plates import canonical
 from hotlist.probes import batch_candidates, candidates
-from hotlist.regions import states_conflict
 from hotlist.settings import MatchSettings
 from hotlist.wildcards import WildcardIndex
+from org.regions import states_conflict
 
 __all__ = ["Decision", "Match", "MatchKind", "MatchResult", "Matcher", "SafeEntry"]
 

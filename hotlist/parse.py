@@ -26,8 +26,8 @@ from hotlist.parse_columns import (
     too_long,
 )
 from hotlist.plates import MAX_PLATE_LENGTH, is_wildcard, normalize_entry_plate
-from hotlist.regions import state_code
 from hotlist.table_reader import Format, RowError, Source, _Records, _records, parse_column_map
+from org.regions import state_code
 from store.spreadsheet import unescape_cell
 
 __all__ = [

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotlist.errors import ImportRejectedError
 from hotlist.parse import SAFELIST_FIELDS, RowError, SafelistRow, Source, parse_safelist_csv
-from hotlist.sites import get_site
+from org.registry import get_site
 from store.audit import record_audit
 from store.base import utcnow
 from store.spreadsheet import SpreadsheetWriter, safe_cell

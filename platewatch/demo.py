@@ -18,7 +18,7 @@ from alpr.demo_clip import DEMO_PLATES
 from console.accounts.users import as_role, create_user, reset_password
 from hotlist.lists import add_entry, create_hotlist
 from hotlist.safelists import add_safelist_entry
-from hotlist.sites import create_agency, create_camera, create_site, set_site_sharing
+from org.registry import create_agency, create_camera, create_site, set_site_sharing
 from store.tables import Agency, Camera, Site
 from store.tables.accounts import User
 

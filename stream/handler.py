@@ -13,10 +13,10 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from alpr.read import PlateRead
-from hotlist.errors import HotlistError
 from hotlist.ingest import IndexCache, ingest_reads
 from hotlist.matcher import Matcher
 from hotlist.settings import MatchSettings
+from store.errors import DomainError
 
 
 class ReadHandler(Protocol):
@@ -33,7 +33,7 @@ class ReadHandler(Protocol):
 class HotlistHandler:
     """The real matcher: hotlist and safe-list matching, alerts and their outbox rows."""
 
-    unprocessable: tuple[type[Exception], ...] = (HotlistError,)
+    unprocessable: tuple[type[Exception], ...] = (DomainError,)
 
     def __init__(self, settings: MatchSettings) -> None:
         self.settings = settings

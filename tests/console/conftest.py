@@ -36,7 +36,7 @@ from hotlist.ingest import ReadOutcome, ingest_read
 from hotlist.lists import add_entry, create_hotlist
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
-from hotlist.sites import create_agency, create_camera, create_site, set_site_sharing
+from org.registry import create_agency, create_camera, create_site, set_site_sharing
 from platewatch.settings import Settings, load_settings
 from store.base import Base
 from store.db import make_engine, make_session_factory

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from console.accounts.logins import LoginFailedError, authenticate, find_token
-from hotlist.sites import create_agency, create_site
+from org.registry import create_agency, create_site
 from platewatch.cli import app
 from store.base import Base
 from store.db import make_engine, make_session_factory

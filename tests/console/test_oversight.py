@@ -8,7 +8,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from console.accounts.users import create_user
-from hotlist.sites import create_camera
+from org.registry import create_camera
 from retention.purge import run_purge
 from retention.settings import RetentionSettings
 from store.audit import record_audit

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from alpr.read import Box, CharChoice, PlateRead
 from hotlist.index_cache import IndexCache
 from hotlist.settings import MatchSettings
-from hotlist.sites import create_agency, create_camera, create_site
+from org.registry import create_agency, create_camera, create_site
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from hotlist.lists import add_entry, create_hotlist, export_hotlist, get_hotlist, import_hotlist
 from hotlist.safelists import add_safelist_entry, export_safelist, import_safelist
-from hotlist.sites import create_site
+from org.registry import create_site
 from platewatch.cli import app
 from store.base import Base
 from store.db import make_engine, make_session_factory

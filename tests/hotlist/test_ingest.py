@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotlist.alerts import INSTRUCTION, alert_view
 from hotlist.index_cache import IndexCache
-from hotlist.ingest import HotlistError, ReadOutcome, UnknownCamera, ingest_read, ingest_reads
+from hotlist.ingest import ReadOutcome, UnknownCamera, ingest_read, ingest_reads
 from hotlist.lists import add_entry, create_hotlist, import_hotlist, remove_entries
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
-from hotlist.sites import create_camera
+from org.registry import create_camera
+from store.errors import DomainError
 from store.tables import Alert, AlertOutbox, AlertSighting, PlateReadRow
 from tests.hotlist.conftest import World, make_read
 
@@ -205,7 +206,7 @@ def test_an_unregistered_camera_is_refused_with_how_to_fix_it(
             cache_factory().current(session),
             fresh_settings,
         )
-    assert isinstance(caught.value, HotlistError) and isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, DomainError) and isinstance(caught.value, ValueError)
     session.rollback()
     assert _count(session, PlateReadRow) == 0
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotlist.errors import AlreadyExistsError, ImportRejectedError, NotFoundError
+from hotlist.errors import ImportRejectedError
 from hotlist.lists import (
     add_entry,
     create_hotlist,
@@ -18,6 +18,7 @@ from hotlist.lists import (
     import_hotlist,
     remove_entries,
 )
+from store.errors import AlreadyExistsError, NotFoundError
 from store.tables import Hotlist, HotlistEntry
 
 FEED = "plate,state,reason,make\nABC1234,CA,stolen,Honda\n7XYZ123,CA,stolen_plate,\nAB?12,,,\n"

@@ -17,7 +17,7 @@ from hotlist.plates import (
     key_of,
     normalize_entry_plate,
 )
-from hotlist.regions import state_code, states_conflict
+from org.regions import state_code, states_conflict
 
 ALNUM = string.ascii_uppercase + string.digits
 PLATE = st.text(alphabet=ALNUM, min_size=1, max_size=MAX_KEY_LENGTH)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 
 from hotlist.lists import add_entry, create_hotlist
-from hotlist.sites import create_camera, create_site
+from org.registry import create_camera, create_site
 from platewatch.settings import Settings, load_settings
 from store.base import Base
 from store.db import make_engine, make_session_factory, transaction

@@ -40,7 +40,7 @@ from bench.drill_bench import hostile_messages
 from hotlist.dispositions import set_disposition
 from hotlist.lists import add_entry, create_hotlist, remove_entries
 from hotlist.safelists import add_safelist_entry, remove_safelist_entry
-from hotlist.sites import create_camera, create_site
+from org.registry import create_camera, create_site
 from platewatch.settings import Settings
 from store.base import Base
 from store.db import make_engine, make_session_factory, transaction

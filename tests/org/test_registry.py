@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotlist.errors import AlreadyExistsError, NotFoundError
-from hotlist.sites import create_agency, create_camera, create_site, get_camera, set_site_sharing
+from org.registry import create_agency, create_camera, create_site, get_camera, set_site_sharing
+from store.errors import AlreadyExistsError, NotFoundError
 from store.tables import AuditEvent, SiteSharing
 
 

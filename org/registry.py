@@ -11,10 +11,11 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotlist.errors import AlreadyExistsError, NotFoundError, UnknownCamera
-from hotlist.regions import state_code
+from org.errors import UnknownCamera
+from org.regions import state_code
 from store.audit import record_audit
 from store.base import utcnow
+from store.errors import AlreadyExistsError, NotFoundError
 from store.tables import Agency, Camera, Site, SiteSharing
 
 _Named = TypeVar("_Named", Site, Agency)
