@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class ReadOutcome:
+class InputsSummary:
+    """What `read_inputs` did with the inputs it was given (hotlist.ingest.ReadOutcome is what
+    the matcher did with one read)."""
+
     readable: int = 0
     reads: int = 0
     fatal: str | None = None
@@ -43,11 +46,11 @@ def read_inputs(
     camera_id: str,
     on_read: Callable[[PlateRead], None],
     on_error: Callable[[str], None],
-) -> ReadOutcome:
+) -> InputsSummary:
     """Read every input; `readable` counts inputs that gave at least one frame."""
     from alpr.models import load_models
 
-    outcome = ReadOutcome()
+    outcome = InputsSummary()
     try:
         loaded = load_models(settings.models, models)
     except ModelsUnavailableError as exc:
@@ -79,7 +82,7 @@ def _read_one(
     camera_id: str,
     on_read: Callable[[PlateRead], None],
     on_error: Callable[[str], None],
-    outcome: ReadOutcome,
+    outcome: InputsSummary,
 ) -> int:
     engine = EdgeReader(
         reader,
