@@ -19,16 +19,15 @@ import cv2
 import numpy as np
 
 from alpr.images import save_read_images
-from alpr.read import Alternative, CharChoice, PlateRead, new_read_id
+from alpr.read import Alternative, CharChoice, PlateRead, mask_plate, new_read_id
 from alpr.recognize import PlateReader
 from alpr.settings import EdgeSettings
 from alpr.sources import Frame, SourceError, is_stream, open_source
 from alpr.stats import EdgeStats
 from alpr.tracker import FinishedPass, PassTracker
-from platewatch.logs import mask_plate
 
 if TYPE_CHECKING:
-    from platewatch.settings import Settings
+    from alpr.settings import AlprSections
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +175,7 @@ def to_plate_read(
 
 
 def read_passes(
-    settings: Settings,
+    settings: AlprSections,
     *,
     source: str,
     camera_id: str,

@@ -22,6 +22,11 @@ def normalize_plate(text: str) -> str:
     return _NOT_PLATE.sub("", text.upper())
 
 
+def mask_plate(plate: str) -> str:
+    """Plates at info level show only the last two characters (no full plates in logs)."""
+    return "*" * max(0, len(plate) - 2) + plate[-2:]
+
+
 def new_read_id() -> str:
     return str(uuid.uuid4())
 

@@ -21,7 +21,7 @@ from alpr.sources import SourceError, open_source
 
 if TYPE_CHECKING:
     from alpr.models import Models
-    from platewatch.settings import Settings
+    from alpr.settings import AlprSections
 
 
 @dataclass
@@ -38,7 +38,7 @@ class InputsSummary:
 
 
 def read_inputs(
-    settings: Settings,
+    settings: AlprSections,
     paths: Sequence[str],
     *,
     models: str | None,
@@ -75,7 +75,7 @@ def read_inputs(
 
 
 def _read_one(
-    settings: Settings,
+    settings: AlprSections,
     *,
     reader: PlateReader,
     path: str,
@@ -110,7 +110,7 @@ def _read_one(
 
 
 def evaluate_labels(
-    settings: Settings,
+    settings: AlprSections,
     labels: Sequence[LabelledPlate],
     images_dir: Path,
     *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,3 +81,14 @@ class EdgeSettings(BaseModel):
     )
     jpeg_quality: int = Field(default=90, ge=30, le=100)
     reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect backoff")
+
+
+class AlprSections(Protocol):
+    """The sections of the settings tree the edge reader uses. The root tree satisfies it, and
+    so does anything with these two attributes: alpr never imports the root."""
+
+    @property
+    def edge(self) -> EdgeSettings: ...
+
+    @property
+    def models(self) -> ModelSettings: ...

@@ -19,13 +19,12 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from alpr.read import PlateRead
+from alpr.read import PlateRead, mask_plate
 from hotlist.alerts import OPEN_STATUSES, write_outbox
 from hotlist.index_cache import IndexCache
 from hotlist.matcher import Match, Matcher, MatchResult
 from hotlist.settings import MatchSettings
 from org.errors import UnknownCamera
-from platewatch.logs import mask_plate
 from store.base import utcnow
 from store.errors import DomainError
 from store.tables import Alert, AlertSighting, Camera, Hotlist, HotlistEntry, PlateReadRow

@@ -37,8 +37,3 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
     root.setLevel(level)
     # kafka-python is chatty at INFO about every reconnect; our own logs say what matters.
     logging.getLogger("kafka").setLevel(logging.WARNING)
-
-
-def mask_plate(plate: str) -> str:
-    """Plates at info level show only the last two characters (no full plates in logs)."""
-    return "*" * max(0, len(plate) - 2) + plate[-2:]

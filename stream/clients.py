@@ -17,12 +17,12 @@ from kafka.errors import TopicAlreadyExistsError
 from stream.settings import StreamSettings
 
 if TYPE_CHECKING:
-    from platewatch.settings import Settings
+    from stream.settings import StreamSections
 
 log = logging.getLogger(__name__)
 
 
-def bootstrap_servers(settings: Settings) -> str:
+def bootstrap_servers(settings: StreamSections) -> str:
     """The configured cluster, or the embedded broker's default port on this machine."""
     if settings.kafka_bootstrap_servers:
         return settings.kafka_bootstrap_servers

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 
 from alpr.edge import read_passes
-from platewatch.settings import Settings
 from stream.metrics import EdgeMetrics
 from stream.publisher import EdgePublisher
+from stream.settings import StreamSections
 
 
 def run_edge(
-    settings: Settings,
+    settings: StreamSections,
     *,
     camera_id: str,
     source: str,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from kafka.consumer.fetcher import ConsumerRecord
     from kafka.structs import TopicPartition
 
-    from platewatch.settings import Settings
+    from stream.settings import StreamSections
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class MatcherService:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: StreamSections,
         handler: ReadHandler,
         session_factory: sessionmaker[Session],
         *,

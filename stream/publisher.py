@@ -20,7 +20,7 @@ from stream.metrics import EdgeMetrics
 from stream.outbox import EdgeOutbox
 
 if TYPE_CHECKING:
-    from platewatch.settings import Settings
+    from stream.settings import StreamSections
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class EdgePublisher:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: StreamSections,
         *,
         bootstrap: str | None = None,
         outbox_path: Path | None = None,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from alpr.settings import EdgeSettings, ModelSettings
 
 
 def default_broker_cache() -> Path:
@@ -62,3 +65,20 @@ class StreamSettings(BaseModel):
     edge_outbox_sync: Literal["FULL", "NORMAL"] = "FULL"
     # How long a stopping edge keeps forwarding what is queued before leaving it for next time.
     edge_drain_timeout_s: float = Field(default=10.0, ge=0)
+
+
+class StreamSections(Protocol):
+    """The sections of the settings tree the stream stage uses; the root tree satisfies it, so
+    stream never imports the root (only `platewatch` composes the tree and the processes)."""
+
+    @property
+    def kafka_bootstrap_servers(self) -> str | None: ...
+
+    @property
+    def stream(self) -> StreamSettings: ...
+
+    @property
+    def edge(self) -> EdgeSettings: ...
+
+    @property
+    def models(self) -> ModelSettings: ...
