@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from store.base import utcnow
 from store.errors import NotFoundError
-from store.tables import Alert, AlertOutbox, AlertSighting, Camera, PlateReadRow, Site
+from store.tables import Alert, AlertSighting, Camera, PlateReadRow, Site
 
 INSTRUCTION = "Confirm with dispatch before acting."
 AlertStatus = Literal["new", "acknowledged", "confirmed", "rejected", "dismissed"]
@@ -178,16 +178,3 @@ def alert_view(session: Session, alert_id: int) -> AlertView:
         updated_at=alert.updated_at,
         as_of=now,
     )
-
-
-def write_outbox(
-    session: Session, alert: Alert, kind: Literal["raised", "sighting", "status"]
-) -> AlertOutbox:
-    """Queue the alert's current view for publishing, in the caller's transaction."""
-    session.flush()
-    row = AlertOutbox(
-        alert_id=alert.id, kind=kind, payload=alert_view(session, alert.id).model_dump_json()
-    )
-    session.add(row)
-    session.flush()
-    return row

@@ -18,8 +18,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotlist.alerts import write_outbox
 from hotlist.errors import InvalidTransitionError
+from hotlist.wire import write_outbox
 from store.audit import record_audit
 from store.base import utcnow
 from store.errors import NotFoundError

@@ -20,10 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alpr.read import PlateRead, mask_plate
-from hotlist.alerts import OPEN_STATUSES, write_outbox
+from hotlist.alerts import OPEN_STATUSES
 from hotlist.index_cache import IndexCache
 from hotlist.matcher import Match, Matcher, MatchResult
 from hotlist.settings import MatchSettings
+from hotlist.wire import write_outbox
 from org.errors import UnknownCamera
 from store.base import utcnow
 from store.errors import DomainError

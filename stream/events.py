@@ -17,7 +17,8 @@ from typing import Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from alpr.read import PlateRead
-from hotlist.alerts import AlertStatus, AlertView
+from hotlist.alerts import AlertStatus
+from hotlist.wire import AlertRecord
 
 SCHEMA_VERSION: Literal[1] = 1
 # A plate read is a few kilobytes; anything far larger is not one and is not worth parsing.
@@ -68,8 +69,8 @@ class AlertEvent(Event):
     alert_id: int
     kind: AlertKind
     occurred_at: AwareDatetime
-    # The officer-facing view of the alert as the matcher wrote it, in the same transaction.
-    alert: AlertView
+    # The alert's wire record as written in the alert's own transaction (not the officer's card).
+    alert: AlertRecord
 
 
 class AlertDisposition(Event):
@@ -218,7 +219,8 @@ def parse_event(
     if isinstance(data, Rejected):
         return data
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    # `true == 1` in Python: only the integer itself names this major version.
+    if type(version) is not int or version != SCHEMA_VERSION:
         return Rejected(
             RejectKind.UNSUPPORTED_VERSION,
             f"schema_version {version!r} is not supported (this consumer reads "

@@ -17,7 +17,7 @@ from kafka.producer.future import FutureRecordMetadata
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotlist.alerts import AlertView
+from hotlist.wire import AlertRecord
 from store.base import utcnow
 from store.db import transaction
 from store.tables import AlertOutbox
@@ -34,22 +34,22 @@ def alert_event(row: AlertOutbox) -> AlertEvent:
         alert_id=row.alert_id,
         kind=AlertKind(row.kind),
         occurred_at=row.created_at,
-        alert=AlertView.model_validate_json(row.payload),
+        alert=AlertRecord.model_validate_json(row.payload),
     )
 
 
 def disposition_event(event: AlertEvent) -> AlertDisposition:
     """The decision a "status" event carries, as integrations (CAD, records) want it."""
-    view = event.alert
+    record = event.alert
     return AlertDisposition(
         event_id=event.event_id,
         alert_id=event.alert_id,
-        status=view.status,
-        reason=view.status_reason,
-        note=view.status_note,
+        status=record.status,
+        reason=record.status_reason,
+        note=record.status_note,
         # A disposition always records its officer (hotlist/dispositions.py refuses none).
-        by=view.status_by or "unrecorded",
-        case_number=view.case_number,
+        by=record.status_by or "unrecorded",
+        case_number=record.case_number,
         at=event.occurred_at,
     )
 

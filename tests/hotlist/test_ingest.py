@@ -88,7 +88,7 @@ def test_a_hit_raises_an_alert_with_the_record_and_its_outbox_row(
     )
     assert view.crop_path == "gate-1/2025/03/01/1_crop.jpg" and view.captured_at == T0
     (outbox,) = session.scalars(select(AlertOutbox)).all()
-    assert outbox.kind == "raised" and json.loads(outbox.payload)["id"] == alert_id
+    assert outbox.kind == "raised" and json.loads(outbox.payload)["alert_id"] == alert_id
     read = session.get(PlateReadRow, outcome.read_id)
     assert read is not None and read.has_hit and read.site_id == world.site_id
 
