@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
 
 
 class ConsoleSettings(BaseModel):
@@ -13,14 +13,24 @@ class ConsoleSettings(BaseModel):
     session_hours: float = Field(default=12.0, gt=0)
     login_attempts_per_minute: int = Field(default=5, ge=1)
     secure_cookies: bool = False
-    forwarded_allow_ips: str = Field(
-        default="127.0.0.1",
-        description="proxies whose X-Forwarded-For is trusted for the client address",
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description=(
+            "addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty "
+            "(the default) means the connecting address is the client, whatever headers say"
+        ),
     )
     feed_poll_ms: int = Field(
         default=250, ge=20, le=5000, description="how often the feed looks for new alerts"
     )
     feed_heartbeat_s: float = Field(default=15.0, gt=0)
+    feed_recheck_s: float = Field(
+        default=1.5,
+        gt=0,
+        le=4,
+        description="how often an open event stream re-checks its session or token (a revoked "
+        "credential's stream ends within this plus one database round trip)",
+    )
     search_max_days: int = Field(default=31, ge=1, description="longest time range one search")
     search_max_results: int = Field(default=500, ge=1)
     search_min_plate_chars: int = Field(

@@ -1,23 +1,26 @@
-"""Signing in: password checks with rate limiting, login sessions, and bearer tokens."""
+"""Signing in: password checks behind the sign-in throttle, login sessions, and bearer tokens.
+
+A sign-in is two transactions: `throttle.admit` counts the attempt (the caller commits it),
+then `authenticate` checks the password with no lock held. How the throttle works, and why a
+forged X-Forwarded-For cannot lock anyone out, is in `console.accounts.throttle`.
+"""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from console.accounts.passwords import hash_password, needs_rehash, verify_password
+from console.accounts.throttle import Admission
 from console.accounts.users import digest
 from store.audit import record_audit
 from store.base import utcnow
 from store.tables import ApiToken, LoginAttempt, LoginSession, User
 
-WINDOW = timedelta(minutes=1)
-# One address may try a few usernames (a shared station, a NAT) before it is slowed down.
-CLIENT_FACTOR = 4
 # Token use is written at most this often, so machines polling the API do not write per call.
 TOKEN_TOUCH_EVERY = timedelta(minutes=5)
 
@@ -26,52 +29,24 @@ class LoginFailedError(Exception):
     """Wrong username or password, or a disabled account: deliberately indistinguishable."""
 
 
-class LoginRateLimitedError(Exception):
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many failed sign-ins; wait {retry_after_s} s and try again")
-        self.retry_after_s = retry_after_s
-
-
 @dataclass(frozen=True)
 class StartedSession:
     cookie: str
     row: LoginSession
 
 
-def _recent_failures(
-    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
-) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-        )
-        or 0
-    )
+def authenticate(session: Session, admission: Admission, *, password: str) -> User:
+    """Check the password of an admitted attempt; raises LoginFailedError.
 
-
-def authenticate(
-    session: Session, *, username: str, password: str, client: str, per_minute: int
-) -> User:
-    """Check a password, counting the attempt; raises LoginRateLimitedError or LoginFailedError."""
-    now = utcnow()
-    username = username.strip().lower()[:100]
-    since = now - WINDOW
-    if (
-        _recent_failures(session, LoginAttempt.username, username, since) >= per_minute
-        or _recent_failures(session, LoginAttempt.client, client, since)
-        >= per_minute * CLIENT_FACTOR
-    ):
-        raise LoginRateLimitedError(int(WINDOW.total_seconds()))
-    # Old attempts only matter inside the window; keep the table small as we go.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(hours=1)))
-    user = session.scalar(select(User).where(User.username == username))
+    The attempt was recorded as failed when it was admitted; only a success changes it."""
+    user = session.scalar(select(User).where(User.username == admission.username))
     ok = verify_password(user.password_hash if user else None, password)
-    ok = ok and user is not None and not user.disabled
-    session.add(LoginAttempt(username=username, client=client[:64], at=now, succeeded=ok))
-    if not ok or user is None:
+    if not ok or user is None or user.disabled:
         raise LoginFailedError
+    now = utcnow()
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == admission.attempt_id).values(succeeded=True)
+    )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
@@ -130,8 +105,14 @@ def end_session(session: Session, login: LoginSession, *, actor: str) -> None:
     )
 
 
-def find_token(session: Session, secret: str) -> User | None:
-    """The user a bearer token acts for, if the token is live; records its use."""
+@dataclass(frozen=True)
+class TokenMatch:
+    token_id: int
+    user: User
+
+
+def find_token(session: Session, secret: str) -> TokenMatch | None:
+    """The live token for a bearer secret and the user it acts for; records its use."""
     found = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
@@ -147,4 +128,32 @@ def find_token(session: Session, secret: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_EVERY:
         token.last_used_at = now
-    return user
+    return TokenMatch(token.id, user)
+
+
+def credential_live(
+    session: Session, *, session_id: int | None = None, token_id: int | None = None
+) -> bool:
+    """Whether a session or token seen earlier still signs its user in: not revoked, not
+    expired, user not disabled. Long-lived event streams ask this while they run."""
+    now = utcnow()
+    if session_id is not None:
+        login = session.execute(
+            select(LoginSession.revoked_at, LoginSession.expires_at, User.disabled)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.id == session_id)
+        ).first()
+        return login is not None and login[0] is None and login[1] > now and not login[2]
+    if token_id is not None:
+        token = session.execute(
+            select(ApiToken.revoked_at, ApiToken.expires_at, User.disabled)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.id == token_id)
+        ).first()
+        return (
+            token is not None
+            and token[0] is None
+            and (token[1] is None or token[1] > now)
+            and not token[2]
+        )
+    return False

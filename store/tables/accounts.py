@@ -88,6 +88,17 @@ class LoginAttempt(Base):
     succeeded: Mapped[bool] = mapped_column(default=False)
 
 
+class LoginThrottle(Base):
+    """One row per account and per client address that has tried to sign in. Every attempt
+    locks its account's and its client's rows before counting `login_attempts`, so two
+    concurrent attempts cannot both see room under a limit (console.accounts.throttle)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Webhook(Base):
     __tablename__ = "webhooks"
 
