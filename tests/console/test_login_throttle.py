@@ -99,7 +99,7 @@ def _checked(world: World, username: str) -> dict[str, int]:
             .where(LoginAttempt.username == username)
             .group_by(LoginAttempt.client)
         ).tuples()
-        return dict(rows)
+        return dict(rows.all())
 
 
 def _assert_refused(response: httpx.Response) -> int:
