@@ -11,7 +11,12 @@ class ConsoleSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     session_hours: float = Field(default=12.0, gt=0)
-    login_attempts_per_minute: int = Field(default=5, ge=1)
+    login_attempts_per_minute: int = Field(
+        default=5,
+        ge=1,
+        description="failed sign-ins in a row one client may make against one account before "
+        "it waits 1 min, doubling per further failure up to 15 min (console.accounts.throttle)",
+    )
     secure_cookies: bool = False
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         default=(),
