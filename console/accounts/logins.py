@@ -8,10 +8,11 @@ forged X-Forwarded-For cannot lock anyone out, is in `console.accounts.throttle`
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from console.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -131,29 +132,65 @@ def find_token(session: Session, secret: str) -> TokenMatch | None:
     return TokenMatch(token.id, user)
 
 
-def credential_live(
-    session: Session, *, session_id: int | None = None, token_id: int | None = None
-) -> bool:
-    """Whether a session or token seen earlier still signs its user in: not revoked, not
-    expired, user not disabled. Long-lived event streams ask this while they run."""
+@dataclass(frozen=True)
+class Credential:
+    """How a long-lived request signed in: its session or its API token (or neither)."""
+
+    session_id: int | None = None
+    token_id: int | None = None
+
+    @property
+    def watched(self) -> bool:
+        return self.session_id is not None or self.token_id is not None
+
+
+CHECK_BATCH = 500  # ids per IN list, well under every backend's parameter limit
+
+
+def live_credentials(session: Session, credentials: Iterable[Credential]) -> frozenset[Credential]:
+    """Those of `credentials` that still sign their user in: not revoked, not expired, the user
+    not disabled. The alert feed asks this for all open streams at once, every few seconds."""
+    wanted = list(credentials)
     now = utcnow()
-    if session_id is not None:
-        login = session.execute(
-            select(LoginSession.revoked_at, LoginSession.expires_at, User.disabled)
-            .join(User, User.id == LoginSession.user_id)
-            .where(LoginSession.id == session_id)
-        ).first()
-        return login is not None and login[0] is None and login[1] > now and not login[2]
-    if token_id is not None:
-        token = session.execute(
-            select(ApiToken.revoked_at, ApiToken.expires_at, User.disabled)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.id == token_id)
-        ).first()
-        return (
-            token is not None
-            and token[0] is None
-            and (token[1] is None or token[1] > now)
-            and not token[2]
+    session_ids = sorted({c.session_id for c in wanted if c.session_id is not None})
+    token_ids = sorted({c.token_id for c in wanted if c.token_id is not None})
+    live_sessions: set[int] = set()
+    live_tokens: set[int] = set()
+    for chunk in _chunks(session_ids):
+        live_sessions.update(
+            session.scalars(
+                select(LoginSession.id)
+                .join(User, User.id == LoginSession.user_id)
+                .where(
+                    LoginSession.id.in_(chunk),
+                    LoginSession.revoked_at.is_(None),
+                    LoginSession.expires_at > now,
+                    User.disabled.is_(False),
+                )
+            )
         )
-    return False
+    for chunk in _chunks(token_ids):
+        live_tokens.update(
+            session.scalars(
+                select(ApiToken.id)
+                .join(User, User.id == ApiToken.user_id)
+                .where(
+                    ApiToken.id.in_(chunk),
+                    ApiToken.revoked_at.is_(None),
+                    or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                    User.disabled.is_(False),
+                )
+            )
+        )
+    return frozenset(
+        c
+        for c in wanted
+        if (c.session_id is None or c.session_id in live_sessions)
+        and (c.token_id is None or c.token_id in live_tokens)
+        and c.watched
+    )
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHECK_BATCH):
+        yield ids[start : start + CHECK_BATCH]

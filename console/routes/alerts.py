@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts.logins import credential_live
+from console.accounts.logins import Credential
 from console.alerts import OPEN_STATUSES, officer_alert, officer_alerts
-from console.deps import DbSession, Officer, Principal
+from console.deps import DbSession, Officer
 from console.dispositions import apply_disposition
 from console.feed import AlertFeed
 from console.pages import render
 from console.schemas.alerts import AlertEvent, AlertPublic, DispositionCreate
 from console.scope import officer_agency
 
-logger = logging.getLogger(__name__)
 router = APIRouter()
 REPLAY_LIMIT = 100
 
@@ -68,10 +64,10 @@ async def alert_stream(
     if last_event.isdigit():
         after = max(after or 0, int(last_event))
     feed: AlertFeed = request.app.state.feed
-    subscriber = feed.subscribe(agency)
+    # The feed re-checks this credential every few seconds and ends the stream once it lapses.
+    subscriber = feed.subscribe(agency, Credential(me.session_id, me.token_id))
     factory: sessionmaker[Session] = request.app.state.session_factory
     heartbeat = request.app.state.settings.console.feed_heartbeat_s
-    recheck = request.app.state.settings.console.feed_recheck_s
 
     def replay() -> list[AlertPublic]:
         if after is None:
@@ -89,21 +85,19 @@ async def alert_stream(
             for card in await asyncio.to_thread(replay):
                 newest = max(newest, card.id)
                 yield _sse(AlertEvent(kind="alert", alert=card))
-            clock = _Clock(recheck, heartbeat)
+            # asyncio.wait, not wait_for: wait_for can drop an item that arrives just as
+            # the heartbeat times out; the pending get simply carries over to the next round.
             while True:
-                if clock.check_due() and not await _still_signed_in(me, factory):
-                    yield "event: signed_out\ndata: {}\n\n"
-                    return
-                if clock.beat_due():
-                    yield ": keep-alive\n\n"
-                # asyncio.wait, not wait_for: wait_for can drop an item that arrives just as
-                # the timeout ends; the pending get simply carries over to the next round.
                 getter = getter or asyncio.ensure_future(subscriber.queue.get())
-                done, _ = await asyncio.wait({getter}, timeout=clock.until_next())
+                done, _ = await asyncio.wait({getter}, timeout=heartbeat)
                 if not done:
+                    yield ": keep-alive\n\n"
                     continue
                 event = getter.result()
                 getter = None
+                if subscriber.signed_out:  # the feed found the session or token revoked
+                    yield "event: signed_out\ndata: {}\n\n"
+                    return
                 if event is None or subscriber.dropped:
                     return
                 if event.kind == "alert" and event.alert.id <= newest:
@@ -126,51 +120,6 @@ def _sse(event: AlertEvent) -> str:
     if event.kind == "alert":
         return f"id: {event.alert.id}\nevent: alert\ndata: {data}\n\n"
     return f"event: update\ndata: {data}\n\n"
-
-
-class _Clock:
-    """When an open stream next re-checks its credential and next sends a keep-alive."""
-
-    def __init__(self, recheck_s: float, heartbeat_s: float) -> None:
-        self._recheck_s = recheck_s
-        self._heartbeat_s = heartbeat_s
-        now = time.monotonic()
-        self._check_at = now + recheck_s
-        self._beat_at = now + heartbeat_s
-
-    def check_due(self) -> bool:
-        now = time.monotonic()
-        if now < self._check_at:
-            return False
-        self._check_at = now + self._recheck_s
-        return True
-
-    def beat_due(self) -> bool:
-        now = time.monotonic()
-        if now < self._beat_at:
-            return False
-        self._beat_at = now + self._heartbeat_s
-        return True
-
-    def until_next(self) -> float:
-        return max(0.0, min(self._check_at, self._beat_at) - time.monotonic())
-
-
-async def _still_signed_in(me: Principal, factory: sessionmaker[Session]) -> bool:
-    """A long-lived stream ends soon after its session or token is revoked or expires, the
-    user is disabled or their password is changed or reset, however busy the feed is."""
-
-    def check() -> bool:
-        with factory() as session:
-            return credential_live(session, session_id=me.session_id, token_id=me.token_id)
-
-    try:
-        return await asyncio.to_thread(check)
-    except SQLAlchemyError:
-        # Unverifiable counts as ended: the browser reconnects, and is asked to sign in again
-        # if its credential did go meanwhile.
-        logger.warning("could not re-check an alert stream's credential; ending it", exc_info=True)
-        return False
 
 
 @router.get("/api/alerts/{alert_id}", tags=["alerts"])

@@ -4,6 +4,7 @@ the ended sessions' next requests, and each revocation is audited."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import queue
 import time
@@ -14,8 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from console.accounts.users import create_user, issue_token
+from console.accounts.logins import Credential, start_session
+from console.accounts.users import create_user, get_user, issue_token, revoke_token
 from console.app import create_app
+from console.feed import AlertFeed
+from store.base import utcnow
 from store.tables import AuditEvent, LoginSession
 from tests.console.conftest import (
     PASSWORD,
@@ -211,3 +215,34 @@ def test_an_admin_password_reset_ends_every_session(world: World, live: LiveServ
     assert one_time and one_time != PASSWORD
     unknown = httpx.post(f"{live.url}/api/users/nobody-here/password-reset", headers=admin)
     assert unknown.status_code == 404 and "no user 'nobody-here'" in unknown.text
+
+
+def test_the_feed_ends_lapsed_credentials_before_its_next_fan_out(world: World) -> None:
+    """One query re-checks every open stream; lapsed ones are told and unsubscribed."""
+    username = _officer(world)
+    token_id, _ = _token(world, username)
+    with world.session() as s:
+        started = start_session(s, get_user(s, username), hours=1, client="pytest")
+        s.commit()
+        session_id = started.row.id
+    feed = AlertFeed(world.factory, poll_s=0.1)
+    agency = world.ids["metro"]
+    by_session = feed.subscribe(agency, Credential(session_id=session_id))
+    by_token = feed.subscribe(agency, Credential(token_id=token_id))
+    unwatched = feed.subscribe(agency)  # no credential to check: ended only by the server
+    asyncio.run(feed.recheck())
+    assert feed.subscriber_count == 3
+    with world.session() as s:
+        revoke_token(s, actor="test", token_id=token_id)
+        s.commit()
+    asyncio.run(feed.recheck())
+    assert by_token.signed_out and by_token.queue.get_nowait() is None
+    assert not by_session.signed_out and feed.subscriber_count == 2
+    with world.session() as s:
+        login = s.get(LoginSession, session_id)
+        assert login is not None
+        login.expires_at = utcnow()
+        s.commit()
+    asyncio.run(feed.recheck())
+    assert by_session.signed_out and not unwatched.signed_out
+    assert feed.subscriber_count == 1
