@@ -22,7 +22,9 @@ nothing but the attacker's own header, so the attacker's failures block only the
 address. The account-wide rule only briefly delays clients that failed themselves, so the
 officer's correct password from their own address is checked and accepted however many
 failures the account has collected. The price: an attacker with many addresses gets a few
-guesses per address; the password policy (12+ characters, argon2id) makes those worthless.
+guesses per address, which the password policy (12+ characters, argon2id) makes worthless; and
+clients sharing one address (a NAT) share its counts, so an attacker there can slow its
+neighbours, no one else. Without `trusted_proxies` behind a proxy, everyone is one client.
 
 Counting and recording are one step: an attempt first upserts, and so locks, one row in
 `login_throttles` for its account and one for its client (always in that order, so two
