@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
+import ipaddress
+
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, field_validator
 
 
 class ConsoleSettings(BaseModel):
@@ -51,3 +53,19 @@ class ConsoleSettings(BaseModel):
     public_transparency: bool = Field(
         default=False, description="publish the per-agency monthly summary without signing in"
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        if not isinstance(value, list | tuple):
+            return value
+        for entry in value:
+            try:
+                ipaddress.ip_network(str(entry).strip())
+            except ValueError:
+                msg = (
+                    f"{entry!r} is not an IP address or network; list the reverse proxies' "
+                    "addresses, e.g. 10.0.0.5 or 10.0.0.0/24"
+                )
+                raise ValueError(msg) from None
+        return [str(entry).strip() for entry in value]

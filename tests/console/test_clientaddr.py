@@ -53,7 +53,8 @@ def test_no_peer_is_unknown() -> None:
 def test_trusted_proxies_must_be_addresses_or_networks() -> None:
     with pytest.raises(ValidationError) as bad:
         ConsoleSettings(trusted_proxies=("proxy.internal",))
-    assert "trusted_proxies" in str(bad.value)
+    assert "'proxy.internal' is not an IP address or network" in str(bad.value)
+    assert "e.g. 10.0.0.5 or 10.0.0.0/24" in str(bad.value)
     single = TypeAdapter(ConsoleSettings).validate_python({"trusted_proxies": ["192.0.2.10"]})
     assert [str(n) for n in single.trusted_proxies] == ["192.0.2.10/32"]
 
