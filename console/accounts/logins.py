@@ -41,13 +41,21 @@ def authenticate(session: Session, admission: Admission, *, password: str) -> Us
 
     The attempt was recorded as failed when it was admitted; only a success changes it."""
     user = session.scalar(select(User).where(User.username == admission.username))
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or user.disabled:
+    checked = user.password_hash if user else None
+    if not verify_password(checked, password) or user is None or user.disabled:
         raise LoginFailedError
     now = utcnow()
     session.execute(
         update(LoginAttempt).where(LoginAttempt.id == admission.attempt_id).values(succeeded=True)
     )
+    # The check ran with no lock held. Holding the user row until the caller commits the new
+    # session, make sure no reset, change or disable landed meanwhile: one that comes later
+    # waits for the row and then ends this session with the others.
+    current = session.execute(
+        select(User.password_hash, User.disabled).where(User.id == user.id).with_for_update()
+    ).one()
+    if current.password_hash != checked or current.disabled:
+        raise LoginFailedError
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now

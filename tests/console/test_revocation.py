@@ -15,12 +15,20 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from console.accounts import logins
 from console.accounts.logins import Credential, start_session
-from console.accounts.users import create_user, get_user, issue_token, revoke_token
+from console.accounts.throttle import admit
+from console.accounts.users import (
+    create_user,
+    get_user,
+    issue_token,
+    reset_password,
+    revoke_token,
+)
 from console.app import create_app
 from console.feed import AlertFeed
 from store.base import utcnow
-from store.tables import AuditEvent, LoginSession
+from store.tables import AuditEvent, LoginAttempt, LoginSession
 from tests.console.conftest import (
     PASSWORD,
     LiveServer,
@@ -246,3 +254,29 @@ def test_the_feed_ends_lapsed_credentials_before_its_next_fan_out(world: World) 
     asyncio.run(feed.recheck())
     assert by_session.signed_out and not unwatched.signed_out
     assert feed.subscriber_count == 1
+
+
+def test_a_reset_during_a_sign_ins_password_check_fails_that_sign_in(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slow password check holds no lock; a reset committed while it runs still wins."""
+    username = _officer(world)
+    real_verify = logins.verify_password
+
+    def verify_while_an_admin_resets(password_hash: str | None, password: str) -> bool:
+        with world.session() as other:
+            reset_password(other, actor="admin", username=username)
+            other.commit()
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(logins, "verify_password", verify_while_an_admin_resets)
+    with world.session() as s:
+        admission = admit(s, username=username, client="192.0.2.99", limit=5)
+        s.commit()
+        with pytest.raises(logins.LoginFailedError):
+            logins.authenticate(s, admission, password=PASSWORD)
+        s.rollback()
+        assert (
+            s.scalar(select(LoginAttempt.succeeded).where(LoginAttempt.id == admission.attempt_id))
+            is False
+        )
