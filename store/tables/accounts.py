@@ -79,6 +79,8 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempts_username_at", "username", "at"),
         Index("ix_login_attempts_client_at", "client", "at"),
+        # Every attempt sweeps rows older than the throttle's horizon.
+        Index("ix_login_attempts_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
