@@ -111,7 +111,21 @@ class AlertFeed:
                 routed = []
             self._fan_out(routed)
             self.polls += 1
-            await asyncio.sleep(self._poll_s)
+            await self._idle(self._poll_s)
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait between polls, still re-checking credentials on time if polls are far apart."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, max(0.0, self._recheck_at - time.monotonic())))
+            if time.monotonic() < self._recheck_at:
+                continue
+            try:
+                await self.recheck()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("alert feed credential re-check failed; retrying")
 
     def poll(self, listening: frozenset[int]) -> list[_Routed]:
         """New and changed alerts, each as one card per listening agency that may see it."""

@@ -280,3 +280,18 @@ def test_a_reset_during_a_sign_ins_password_check_fails_that_sign_in(
             s.scalar(select(LoginAttempt.succeeded).where(LoginAttempt.id == admission.attempt_id))
             is False
         )
+
+
+def test_streams_end_in_time_even_when_the_feed_polls_slowly(world: World) -> None:
+    settings = settings_for(world.url, world.image_root, feed_poll_ms=5000, feed_heartbeat_s=60.0)
+    username = _officer(world)
+    _, by_token = _token(world, username)
+    admin = token_headers(world, "admin")
+    with LiveServer(create_app(settings, webhooks=False)) as server:
+        stream = Stream(server.url, by_token)
+        try:
+            response = httpx.post(f"{server.url}/api/users/{username}/disable", headers=admin)
+            assert response.status_code == 200
+            _ends_within_bound(stream, time.monotonic())
+        finally:
+            stream.close()
