@@ -98,8 +98,8 @@ def _checked(world: World, username: str) -> dict[str, int]:
             select(LoginAttempt.client, func.count())
             .where(LoginAttempt.username == username)
             .group_by(LoginAttempt.client)
-        ).tuples()
-        return dict(rows.all())
+        ).all()
+    return {row[0]: row[1] for row in rows}
 
 
 def _assert_refused(response: httpx.Response) -> int:
