@@ -112,7 +112,11 @@ def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.templates = make_templates()
-    app.state.feed = AlertFeed(app.state.session_factory, settings.console.feed_poll_ms / 1000)
+    app.state.feed = AlertFeed(
+        app.state.session_factory,
+        settings.console.feed_poll_ms / 1000,
+        recheck_s=settings.console.feed_recheck_s,
+    )
     app.state.metrics_registry = metrics_registry(app.state.session_factory, app.state.feed)
     app.state.webhook_worker = (
         WebhookWorker(app.state.session_factory, settings.console) if webhooks else None

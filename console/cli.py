@@ -122,6 +122,21 @@ def users_reset(username: str, config: ConfigOption = None) -> None:
             _fail(str(exc))
         session.commit()
         typer.echo(f"one-time password for {username} (shown once): {password}")
+    typer.echo(f"every session of {username} has ended; their API tokens still work")
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(token_id: int, config: ConfigOption = None) -> None:
+    """End one API token now (a leaked one, or a retired integration)."""
+    from console.accounts.users import AccountError, revoke_token
+
+    with _session(config) as session:
+        try:
+            revoke_token(session, actor=_actor(), token_id=token_id)
+        except AccountError as exc:
+            _fail(str(exc))
+        session.commit()
+    typer.echo(f"token {token_id} revoked; requests and open streams using it stop within seconds")
 
 
 @users_app.command("list")

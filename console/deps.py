@@ -56,6 +56,7 @@ class Principal:
     session_id: int | None = None
     csrf_token: str | None = None
     must_change_password: bool = False
+    token_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -78,10 +79,11 @@ def _lookup(request: Request, db: Session) -> Principal:
         if scheme.lower() != "bearer" or not secret.strip():
             msg = "the Authorization header must be 'Bearer <token>'"
             raise LoginRequiredError(msg)
-        user = find_token(db, secret.strip())
-        if user is None:
+        match = find_token(db, secret.strip())
+        if match is None:
             msg = "the API token is unknown, revoked or expired; issue a new one"
             raise LoginRequiredError(msg)
+        user = match.user
         return Principal(
             user.id,
             user.username,
@@ -90,6 +92,7 @@ def _lookup(request: Request, db: Session) -> Principal:
             user.agency_id,
             user.site_id,
             "token",
+            token_id=match.token_id,
         )
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

@@ -3,6 +3,10 @@
 Polling the alerts table by primary key needs no broker in the web server, works the same
 with several servers behind a balancer, and costs one indexed query per interval. Each event
 goes only to subscribers whose agency may see it (`agencies_seeing_alert`).
+
+The same poller re-checks, every `recheck_s`, that each subscriber's session or API token still
+signs its user in (one query for all streams, not one per stream): a revoked, expired or
+disabled credential's stream is told `signed_out` and closed before the next fan-out reaches it.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.accounts.logins import Credential, live_credentials
 from console.alerts import alert_cards
 from console.cursor import IdCursor
 from console.schemas.alerts import AlertEvent
@@ -30,10 +37,13 @@ BATCH = 200
 @dataclass(eq=False)
 class Subscriber:
     agency_id: int
+    credential: Credential = field(default_factory=Credential)
     queue: asyncio.Queue[AlertEvent | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
     dropped: bool = False
+    # Its session or token no longer signs the user in; the stream says so and ends.
+    signed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,17 +53,21 @@ class _Routed:
 
 
 class AlertFeed:
-    def __init__(self, session_factory: sessionmaker[Session], poll_s: float) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], poll_s: float, recheck_s: float = 1.5
+    ) -> None:
         self._factory = session_factory
         self._poll_s = poll_s
+        self._recheck_s = recheck_s
+        self._recheck_at = 0.0
         self._subscribers: set[Subscriber] = set()
         self._alerts = IdCursor()
         self._outbox = IdCursor()
         self._started = False
         self.polls = 0
 
-    def subscribe(self, agency_id: int) -> Subscriber:
-        subscriber = Subscriber(agency_id)
+    def subscribe(self, agency_id: int, credential: Credential | None = None) -> Subscriber:
+        subscriber = Subscriber(agency_id, credential or Credential())
         self._subscribers.add(subscriber)
         return subscriber
 
@@ -87,6 +101,9 @@ class AlertFeed:
                 # Snapshot on the loop: the set changes as browsers come and go.
                 listening = frozenset(s.agency_id for s in self._subscribers)
                 routed = await asyncio.to_thread(self.poll, listening)
+                # Before the fan-out: a stream whose credential lapsed gets none of this batch.
+                if time.monotonic() >= self._recheck_at:
+                    await self.recheck()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -94,7 +111,21 @@ class AlertFeed:
                 routed = []
             self._fan_out(routed)
             self.polls += 1
-            await asyncio.sleep(self._poll_s)
+            await self._idle(self._poll_s)
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait between polls, still re-checking credentials on time if polls are far apart."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, max(0.0, self._recheck_at - time.monotonic())))
+            if time.monotonic() < self._recheck_at:
+                continue
+            try:
+                await self.recheck()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("alert feed credential re-check failed; retrying")
 
     def poll(self, listening: frozenset[int]) -> list[_Routed]:
         """New and changed alerts, each as one card per listening agency that may see it."""
@@ -128,6 +159,36 @@ class AlertFeed:
                         card = alert_cards(session, [alert], agency)[0]
                         routed.append(_Routed(AlertEvent(kind=kind, alert=card), agency))
             return routed
+
+    async def recheck(self) -> None:
+        """End the streams whose credential no longer signs their user in."""
+        self._recheck_at = time.monotonic() + self._recheck_s
+        watched = [s for s in self._subscribers if s.credential.watched]
+        if not watched:
+            return
+        try:
+            live = await asyncio.to_thread(self._live, frozenset(s.credential for s in watched))
+        except SQLAlchemyError:
+            # Unverifiable counts as ended: browsers reconnect and sign in afresh if need be.
+            logger.warning("could not re-check stream credentials; closing them", exc_info=True)
+            for subscriber in watched:
+                self._end(subscriber, signed_out=False)
+            return
+        for subscriber in watched:
+            if subscriber.credential not in live:
+                self._end(subscriber, signed_out=True)
+
+    def _live(self, credentials: frozenset[Credential]) -> frozenset[Credential]:
+        with self._factory() as session:
+            return live_credentials(session, credentials)
+
+    def _end(self, subscriber: Subscriber, *, signed_out: bool) -> None:
+        subscriber.signed_out = signed_out
+        subscriber.dropped = True
+        self._subscribers.discard(subscriber)
+        # A full queue is being read: the stream sees the flags at its next item.
+        with contextlib.suppress(asyncio.QueueFull):
+            subscriber.queue.put_nowait(None)
 
     def _fan_out(self, routed: list[_Routed]) -> None:
         for item in routed:

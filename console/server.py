@@ -28,8 +28,9 @@ def server_config(
         create_app(settings),
         host=host or console.host,
         port=port or console.port,
-        proxy_headers=True,
-        forwarded_allow_ips=console.forwarded_allow_ips,
+        # The app decides which X-Forwarded-For to believe (console.clientaddr); uvicorn's
+        # rewriting would hide the real peer address it needs for that.
+        proxy_headers=False,
         # Open event streams would otherwise hold a shutdown until every browser leaves.
         timeout_graceful_shutdown=3,
         log_config=None,

@@ -1,23 +1,27 @@
-"""Signing in: password checks with rate limiting, login sessions, and bearer tokens."""
+"""Signing in: password checks behind the sign-in throttle, login sessions, and bearer tokens.
+
+A sign-in is two transactions: `throttle.admit` counts the attempt (the caller commits it),
+then `authenticate` checks the password with no lock held. How the throttle works, and why a
+forged X-Forwarded-For cannot lock anyone out, is in `console.accounts.throttle`.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from console.accounts.passwords import hash_password, needs_rehash, verify_password
+from console.accounts.throttle import Admission
 from console.accounts.users import digest
 from store.audit import record_audit
 from store.base import utcnow
 from store.tables import ApiToken, LoginAttempt, LoginSession, User
 
-WINDOW = timedelta(minutes=1)
-# One address may try a few usernames (a shared station, a NAT) before it is slowed down.
-CLIENT_FACTOR = 4
 # Token use is written at most this often, so machines polling the API do not write per call.
 TOKEN_TOUCH_EVERY = timedelta(minutes=5)
 
@@ -26,51 +30,31 @@ class LoginFailedError(Exception):
     """Wrong username or password, or a disabled account: deliberately indistinguishable."""
 
 
-class LoginRateLimitedError(Exception):
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many failed sign-ins; wait {retry_after_s} s and try again")
-        self.retry_after_s = retry_after_s
-
-
 @dataclass(frozen=True)
 class StartedSession:
     cookie: str
     row: LoginSession
 
 
-def _recent_failures(
-    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
-) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-        )
-        or 0
-    )
+def authenticate(session: Session, admission: Admission, *, password: str) -> User:
+    """Check the password of an admitted attempt; raises LoginFailedError.
 
-
-def authenticate(
-    session: Session, *, username: str, password: str, client: str, per_minute: int
-) -> User:
-    """Check a password, counting the attempt; raises LoginRateLimitedError or LoginFailedError."""
+    The attempt was recorded as failed when it was admitted; only a success changes it."""
+    user = session.scalar(select(User).where(User.username == admission.username))
+    checked = user.password_hash if user else None
+    if not verify_password(checked, password) or user is None or user.disabled:
+        raise LoginFailedError
     now = utcnow()
-    username = username.strip().lower()[:100]
-    since = now - WINDOW
-    if (
-        _recent_failures(session, LoginAttempt.username, username, since) >= per_minute
-        or _recent_failures(session, LoginAttempt.client, client, since)
-        >= per_minute * CLIENT_FACTOR
-    ):
-        raise LoginRateLimitedError(int(WINDOW.total_seconds()))
-    # Old attempts only matter inside the window; keep the table small as we go.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(hours=1)))
-    user = session.scalar(select(User).where(User.username == username))
-    ok = verify_password(user.password_hash if user else None, password)
-    ok = ok and user is not None and not user.disabled
-    session.add(LoginAttempt(username=username, client=client[:64], at=now, succeeded=ok))
-    if not ok or user is None:
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == admission.attempt_id).values(succeeded=True)
+    )
+    # The check ran with no lock held. Holding the user row until the caller commits the new
+    # session, make sure no reset, change or disable landed meanwhile: one that comes later
+    # waits for the row and then ends this session with the others.
+    current = session.execute(
+        select(User.password_hash, User.disabled).where(User.id == user.id).with_for_update()
+    ).one()
+    if current.password_hash != checked or current.disabled:
         raise LoginFailedError
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -130,8 +114,14 @@ def end_session(session: Session, login: LoginSession, *, actor: str) -> None:
     )
 
 
-def find_token(session: Session, secret: str) -> User | None:
-    """The user a bearer token acts for, if the token is live; records its use."""
+@dataclass(frozen=True)
+class TokenMatch:
+    token_id: int
+    user: User
+
+
+def find_token(session: Session, secret: str) -> TokenMatch | None:
+    """The live token for a bearer secret and the user it acts for; records its use."""
     found = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
@@ -147,4 +137,68 @@ def find_token(session: Session, secret: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_EVERY:
         token.last_used_at = now
-    return user
+    return TokenMatch(token.id, user)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How a long-lived request signed in: its session or its API token (or neither)."""
+
+    session_id: int | None = None
+    token_id: int | None = None
+
+    @property
+    def watched(self) -> bool:
+        return self.session_id is not None or self.token_id is not None
+
+
+CHECK_BATCH = 500  # ids per IN list, well under every backend's parameter limit
+
+
+def live_credentials(session: Session, credentials: Iterable[Credential]) -> frozenset[Credential]:
+    """Those of `credentials` that still sign their user in: not revoked, not expired, the user
+    not disabled. The alert feed asks this for all open streams at once, every few seconds."""
+    wanted = list(credentials)
+    now = utcnow()
+    session_ids = sorted({c.session_id for c in wanted if c.session_id is not None})
+    token_ids = sorted({c.token_id for c in wanted if c.token_id is not None})
+    live_sessions: set[int] = set()
+    live_tokens: set[int] = set()
+    for chunk in _chunks(session_ids):
+        live_sessions.update(
+            session.scalars(
+                select(LoginSession.id)
+                .join(User, User.id == LoginSession.user_id)
+                .where(
+                    LoginSession.id.in_(chunk),
+                    LoginSession.revoked_at.is_(None),
+                    LoginSession.expires_at > now,
+                    User.disabled.is_(False),
+                )
+            )
+        )
+    for chunk in _chunks(token_ids):
+        live_tokens.update(
+            session.scalars(
+                select(ApiToken.id)
+                .join(User, User.id == ApiToken.user_id)
+                .where(
+                    ApiToken.id.in_(chunk),
+                    ApiToken.revoked_at.is_(None),
+                    or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                    User.disabled.is_(False),
+                )
+            )
+        )
+    return frozenset(
+        c
+        for c in wanted
+        if (c.session_id is None or c.session_id in live_sessions)
+        and (c.token_id is None or c.token_id in live_tokens)
+        and c.watched
+    )
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHECK_BATCH):
+        yield ids[start : start + CHECK_BATCH]

@@ -1,6 +1,14 @@
 """Account services: create, disable, change passwords, issue API tokens.
 
 Every change is written to the audit log in the caller's transaction; none of these commit.
+
+What ends what (each request and each open event stream re-checks, so within seconds):
+disabling a user ends all their sessions and API tokens; revoking a token ends that token;
+a password change ends the user's other sessions (the browser that made the change stays
+signed in); an administrator's reset ends every session of the user. Password changes and
+resets keep API tokens: only an administrator can issue one (`issue_token`), for a machine
+integration, so a stolen password cannot have produced one, and revoking them would cut off
+the integration without closing anything. A leaked token is revoked on its own.
 """
 
 from __future__ import annotations
@@ -133,26 +141,47 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def _end_sessions(session: Session, user: User, *, keep: int | None = None) -> list[int]:
+    """Revoke the user's live sessions except `keep`; the ids of those ended, for the audit."""
+    live = select(LoginSession.id).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        live = live.where(LoginSession.id != keep)
+    ended = list(session.scalars(live.order_by(LoginSession.id)))
+    if ended:
+        session.execute(
+            update(LoginSession).where(LoginSession.id.in_(ended)).values(revoked_at=utcnow())
+        )
+    return ended
+
+
 def disable_user(session: Session, *, actor: str, username: str) -> User:
     """Block sign-in and end every session and token of the user at once."""
     user = get_user(session, username)
-    now = utcnow()
     user.disabled = True
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=now)
+    sessions = _end_sessions(session, user)
+    tokens = list(
+        session.scalars(
+            select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
     )
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+    if tokens:
+        session.execute(update(ApiToken).where(ApiToken.id.in_(tokens)).values(revoked_at=utcnow()))
+    record_audit(
+        session,
+        actor=actor,
+        action="user.disable",
+        subject=user.username,
+        detail={"sessions_ended": sessions, "tokens_revoked": sorted(tokens)},
     )
-    record_audit(session, actor=actor, action="user.disable", subject=user.username)
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+def change_password(
+    session: Session, user: User, *, current: str, new: str, keep_session_id: int | None = None
+) -> None:
+    """The user's own change; their sessions other than `keep_session_id` end."""
     if not verify_password(user.password_hash, current):
         msg = "the current password is wrong"
         raise AccountError(msg)
@@ -162,16 +191,31 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     check_new_password(new, username=user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    record_audit(session, actor=user.username, action="user.password", subject=user.username)
+    ended = _end_sessions(session, user, keep=keep_session_id)
+    record_audit(
+        session,
+        actor=user.username,
+        action="user.password",
+        subject=user.username,
+        detail={"sessions_ended": ended, "kept_session_id": keep_session_id},
+    )
 
 
 def reset_password(session: Session, *, actor: str, username: str) -> str:
-    """Replace a forgotten password with a one-time one, returned once."""
+    """Replace a forgotten (or compromised) password with a one-time one, returned once; every
+    session of the user ends, since whoever knew the old password may hold one."""
     user = get_user(session, username)
     password = one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    record_audit(session, actor=actor, action="user.password_reset", subject=user.username)
+    ended = _end_sessions(session, user)
+    record_audit(
+        session,
+        actor=actor,
+        action="user.password_reset",
+        subject=user.username,
+        detail={"sessions_ended": ended},
+    )
     return password
 
 
@@ -206,8 +250,21 @@ def revoke_token(session: Session, *, actor: str, token_id: int) -> ApiToken:
     if token is None:
         msg = f"no API token with id {token_id}"
         raise AccountError(msg)
+    already = token.revoked_at is not None
     token.revoked_at = token.revoked_at or utcnow()
-    record_audit(session, actor=actor, action="token.revoke", subject=str(token_id))
+    user = session.get(User, token.user_id)
+    record_audit(
+        session,
+        actor=actor,
+        action="token.revoke",
+        subject=str(token_id),
+        detail={
+            "user": user.username if user else None,
+            "name": token.name,
+            "prefix": token.prefix,
+            "already_revoked": already,
+        },
+    )
     return token
 
 

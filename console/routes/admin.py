@@ -17,13 +17,16 @@ from console.accounts.users import (
     issue_token,
     list_users,
     reset_password,
+    revoke_token,
 )
 from console.deps import Admin, DbSession, Principal, SettingsDep
 from console.pages import render
 from console.schemas.users import (
     DeliveryPublic,
+    PasswordReset,
     TokenCreate,
     TokenCreated,
+    TokenPublic,
     UserCreate,
     UserCreated,
     UserPublic,
@@ -102,6 +105,29 @@ def api_issue_token(username: str, body: TokenCreate, me: Admin, db: DbSession) 
         expires_at=token.expires_at,
         token=new.secret,
     )
+
+
+@router.post("/api/tokens/{token_id}/revoke", tags=["admin"])
+def api_revoke_token(token_id: int, me: Admin, db: DbSession) -> TokenPublic:
+    """End an API token now; requests and open streams using it stop within seconds."""
+    try:
+        token = revoke_token(db, actor=me.username, token_id=token_id)
+    except AccountError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    db.commit()
+    return TokenPublic.model_validate(token)
+
+
+@router.post("/api/users/{username}/password-reset", tags=["admin"])
+def api_reset_password(username: str, me: Admin, db: DbSession) -> PasswordReset:
+    """Replace the user's password with a one-time one and end all their sessions (their API
+    tokens keep working; revoke those separately if they leaked)."""
+    try:
+        password = reset_password(db, actor=me.username, username=username)
+    except AccountError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    db.commit()
+    return PasswordReset(username=username.strip().lower(), one_time_password=password)
 
 
 def _users_page(

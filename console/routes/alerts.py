@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts.logins import find_session
+from console.accounts.logins import Credential
 from console.alerts import OPEN_STATUSES, officer_alert, officer_alerts
-from console.deps import SESSION_COOKIE, DbSession, Officer, Principal
+from console.deps import DbSession, Officer
 from console.dispositions import apply_disposition
 from console.feed import AlertFeed
 from console.pages import render
@@ -64,7 +64,8 @@ async def alert_stream(
     if last_event.isdigit():
         after = max(after or 0, int(last_event))
     feed: AlertFeed = request.app.state.feed
-    subscriber = feed.subscribe(agency)
+    # The feed re-checks this credential every few seconds and ends the stream once it lapses.
+    subscriber = feed.subscribe(agency, Credential(me.session_id, me.token_id))
     factory: sessionmaker[Session] = request.app.state.session_factory
     heartbeat = request.app.state.settings.console.feed_heartbeat_s
 
@@ -90,13 +91,13 @@ async def alert_stream(
                 getter = getter or asyncio.ensure_future(subscriber.queue.get())
                 done, _ = await asyncio.wait({getter}, timeout=heartbeat)
                 if not done:
-                    if not await asyncio.to_thread(_still_signed_in, request, me, factory):
-                        yield "event: signed_out\ndata: {}\n\n"
-                        return
                     yield ": keep-alive\n\n"
                     continue
                 event = getter.result()
                 getter = None
+                if subscriber.signed_out:  # the feed found the session or token revoked
+                    yield "event: signed_out\ndata: {}\n\n"
+                    return
                 if event is None or subscriber.dropped:
                     return
                 if event.kind == "alert" and event.alert.id <= newest:
@@ -119,15 +120,6 @@ def _sse(event: AlertEvent) -> str:
     if event.kind == "alert":
         return f"id: {event.alert.id}\nevent: alert\ndata: {data}\n\n"
     return f"event: update\ndata: {data}\n\n"
-
-
-def _still_signed_in(request: Request, me: Principal, factory: sessionmaker[Session]) -> bool:
-    """A long-lived stream must end when its session expires or the user is disabled."""
-    if me.via != "session":
-        return True
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    with factory() as session:
-        return find_session(session, cookie).user is not None
 
 
 @router.get("/api/alerts/{alert_id}", tags=["alerts"])

@@ -9,15 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.accounts.logins import (
-    LoginFailedError,
-    LoginRateLimitedError,
-    authenticate,
-    end_session,
-    start_session,
-)
+from console.accounts.logins import LoginFailedError, authenticate, end_session, start_session
 from console.accounts.passwords import WeakPasswordError
+from console.accounts.throttle import LoginRateLimitedError, admit
 from console.accounts.users import AccountError, change_password
+from console.clientaddr import client_of
 from console.deps import SESSION_COOKIE, AnyUser, DbSession, SettingsDep
 from console.pages import HOME, render
 from console.schemas.users import MePublic
@@ -25,10 +21,6 @@ from store.tables import LoginSession, User
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "pw_login_csrf"
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _safe_next(target: str | None, role: str) -> str:
@@ -89,12 +81,11 @@ def login(
         )
     client = client_of(request)
     try:
-        user = authenticate(
+        admission = admit(
             db,
             username=username,
-            password=password,
             client=client,
-            per_minute=settings.console.login_attempts_per_minute,
+            limit=settings.console.login_attempts_per_minute,
         )
     except LoginRateLimitedError as exc:
         response = _login_page(
@@ -102,8 +93,12 @@ def login(
         )
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
+    # Counted as a failure until it succeeds, and the throttle's locks are released before
+    # the deliberately slow password check.
+    db.commit()
+    try:
+        user = authenticate(db, admission, password=password)
     except LoginFailedError:
-        db.commit()  # the failed attempt counts toward the limit
         return _login_page(
             request, error="Wrong username or password.", status=401, next_path=next_path
         )
@@ -168,7 +163,8 @@ def password_change(
         error = "The new password and its repetition differ."
     else:
         try:
-            change_password(db, user, current=current, new=new)
+            # This browser stays signed in; the user's other sessions end.
+            change_password(db, user, current=current, new=new, keep_session_id=me.session_id)
         except (AccountError, WeakPasswordError) as exc:
             error = str(exc).capitalize() + "."
     if error:

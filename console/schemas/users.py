@@ -65,6 +65,26 @@ class TokenCreated(BaseModel):
     token: str = Field(description="shown once; send it as 'Authorization: Bearer <token>'")
 
 
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class PasswordReset(BaseModel):
+    username: str
+    one_time_password: str = Field(
+        description="shown once; the user signs in with it and must then choose their own"
+    )
+
+
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

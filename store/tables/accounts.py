@@ -79,6 +79,8 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempts_username_at", "username", "at"),
         Index("ix_login_attempts_client_at", "client", "at"),
+        # Every attempt sweeps rows older than the throttle's horizon.
+        Index("ix_login_attempts_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +88,17 @@ class LoginAttempt(Base):
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginThrottle(Base):
+    """One row per account and per client address that has tried to sign in. Every attempt
+    locks its account's and its client's rows before counting `login_attempts`, so two
+    concurrent attempts cannot both see room under a limit (console.accounts.throttle)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class Webhook(Base):

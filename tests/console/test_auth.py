@@ -80,7 +80,7 @@ def test_login_without_its_form_token_is_refused(client: TestClient) -> None:
     assert "pw_session" not in response.headers.get("set-cookie", "")
 
 
-def test_login_is_rate_limited_per_username(client: TestClient, world: World) -> None:
+def test_login_is_rate_limited_per_client_and_account(client: TestClient, world: World) -> None:
     with world.session() as s:
         create_user(s, actor="test", username="target", role="auditor", password=PASSWORD)
         s.commit()
@@ -92,6 +92,7 @@ def test_login_is_rate_limited_per_username(client: TestClient, world: World) ->
     assert blocked.status_code == 429
     assert blocked.headers["retry-after"] == "60"
     assert "too many failed sign-ins" in blocked.text.lower()
+    assert "wait 60 s and try again" in blocked.text
     with world.session() as s:
         s.execute(
             update(LoginAttempt)

@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from console.accounts.logins import LoginFailedError, authenticate, find_token
+from console.accounts.throttle import admit
 from org.registry import create_agency, create_site
 from platewatch.cli import app
 from store.base import Base
@@ -45,6 +47,11 @@ def _session(url: str):
     return make_session_factory(make_engine(url))()
 
 
+def _sign_in(session: Session, username: str, password: str) -> User:
+    admission = admit(session, username=username, client="cli-test", limit=5)
+    return authenticate(session, admission, password=password)
+
+
 def test_add_prints_a_one_time_password_once_and_never_logs_it(
     db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -59,7 +66,7 @@ def test_add_prints_a_one_time_password_once_and_never_logs_it(
     password = found.group(1)
     assert password not in caplog.text
     with _session(db) as s:
-        user = authenticate(s, username="jdoe", password=password, client="cli-test", per_minute=5)
+        user = _sign_in(s, "jdoe", password)
         assert user.role == "officer" and user.must_change_password
         assert user.password_hash != password and user.password_hash.startswith("$argon2id$")
         assert s.scalar(
@@ -75,6 +82,7 @@ def test_add_prints_a_one_time_password_once_and_never_logs_it(
         (["users", "add", "x3", "--role", "hoa_admin", "--site", "Nowhere"], "no site 'Nowhere'"),
         (["users", "disable", "ghost"], "no user 'ghost'"),
         (["users", "token", "ghost", "--name", "cad"], "no user 'ghost'"),
+        (["users", "revoke-token", "41"], "no API token with id 41"),
     ],
 )
 def test_mistakes_are_explained_and_change_nothing(db: str, args: list[str], message: str) -> None:
@@ -94,8 +102,15 @@ def test_token_and_disable(db: str) -> None:
     secret = re.search(r"\(shown once\): (pwt_\S+)", result.output)
     assert secret
     with _session(db) as s:
-        user = find_token(s, secret.group(1))
-        assert user is not None and user.username == "bridge"
+        match = find_token(s, secret.group(1))
+        assert match is not None and match.user.username == "bridge"
+    token_id = re.search(r"token (\d+) for bridge", result.output)
+    assert token_id
+    revoked = runner.invoke(app, ["users", "revoke-token", token_id.group(1)])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    with _session(db) as s:
+        assert find_token(s, secret.group(1)) is None
+        assert s.scalar(select(AuditEvent.detail).where(AuditEvent.action == "token.revoke"))
     disabled = runner.invoke(app, ["users", "disable", "bridge"])
     assert disabled.exit_code == 0 and "no longer work" in disabled.output
     with _session(db) as s:
@@ -110,14 +125,9 @@ def test_reset_gives_a_new_one_time_password(db: str) -> None:
     password = re.search(r"\(shown once\): (\S+)", result.output)
     assert result.exit_code == 0 and password
     with _session(db) as s:
-        assert (
-            authenticate(
-                s, username="hoa1", password=password.group(1), client="t", per_minute=5
-            ).site_id
-            is not None
-        )
+        assert _sign_in(s, "hoa1", password.group(1)).site_id is not None
         with pytest.raises(LoginFailedError):
-            authenticate(s, username="hoa1", password="wrong", client="t", per_minute=5)
+            _sign_in(s, "hoa1", "wrong")
 
 
 def test_serve_is_registered() -> None:

@@ -78,6 +78,8 @@ MATRIX = [
     _r("POST", "/api/users", "admin", ok=None, body={"username": "x", "role": "auditor"}),
     _r("POST", "/api/users/{username}/disable", "admin", ok=None),
     _r("POST", "/api/users/{username}/tokens", "admin", ok=None, body={"name": "x"}),
+    _r("POST", "/api/users/{username}/password-reset", "admin", ok=None),
+    _r("POST", "/api/tokens/{token_id}/revoke", "admin", ok=None),
     _r("GET", "/api/webhooks", "admin"),
     _r("POST", "/api/webhooks", "admin", ok=None, body={"agency_id": 1, "url": "http://x/y"}),
     _r("POST", "/api/webhooks/{webhook}/enabled", "admin", ok=None),
@@ -129,6 +131,7 @@ def _path(route: Route, world: World, user: str) -> str:
         entry=1,
         username="nobody",
         webhook=1,
+        token_id=999999,
     )
 
 
