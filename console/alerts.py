@@ -13,9 +13,6 @@ from console.scope import alerts_of_agency, shared_camera_ids
 from hotlist.alerts import alert_view
 from store.tables import Alert, PlateReadRow
 
-# What still needs an officer's decision; a confirmed alert is being acted on, not open.
-OPEN_STATUSES = ("new", "acknowledged")
-
 
 def image_url(read: PlateReadRow, kind: str) -> str | None:
     path = read.crop_path if kind == "crop" else read.frame_path

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.accounts.logins import Credential, live_credentials
 from console.alerts import alert_cards
 from console.cursor import IdCursor
-from console.schemas.alerts import AlertEvent
+from console.schemas.alerts import FeedEvent
 from console.scope import agencies_seeing_alert
 from store.tables import Alert, AlertOutbox
 
@@ -38,7 +39,7 @@ BATCH = 200
 class Subscriber:
     agency_id: int
     credential: Credential = field(default_factory=Credential)
-    queue: asyncio.Queue[AlertEvent | None] = field(
+    queue: asyncio.Queue[FeedEvent | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
     dropped: bool = False
@@ -48,8 +49,18 @@ class Subscriber:
 
 @dataclass(frozen=True)
 class _Routed:
-    event: AlertEvent
+    event: FeedEvent
     agency_id: int
+
+
+def _feed_kind(alert: Alert, change: str | None) -> Literal["alert", "update", "seen_again"]:
+    """New alerts are announced; a sighting of a confirmed alert is announced again (the car
+    the officers are after was just seen); other changes update the card quietly."""
+    if change is None:
+        return "alert"
+    if change == "sighting" and alert.status == "confirmed":
+        return "seen_again"
+    return "update"
 
 
 class AlertFeed:
@@ -140,24 +151,24 @@ class AlertFeed:
             )
             # Dispositions and repeat sightings are written to the outbox with their alert.
             changes = session.execute(
-                select(AlertOutbox.id, AlertOutbox.alert_id)
+                select(AlertOutbox.id, AlertOutbox.alert_id, AlertOutbox.kind)
                 .where(AlertOutbox.id > self._outbox.low, AlertOutbox.kind != "raised")
                 .order_by(AlertOutbox.id)
                 .limit(self._outbox.window(BATCH * 5))
             ).all()
-            fresh = set(self._outbox.take(row_id for row_id, _ in changes))
-            changed_ids = {a for row_id, a in changes if row_id in fresh} - set(new_ids)
+            fresh = set(self._outbox.take(row_id for row_id, _, _ in changes))
+            changed = {a: kind for row_id, a, kind in changes if row_id in fresh}
+            for alert_id in new_ids:
+                changed.pop(alert_id, None)
             routed = []
-            for kind, ids in (("alert", new_ids), ("update", sorted(changed_ids))):
-                if not ids:
+            for alert_id in [*new_ids, *sorted(changed)]:
+                alert = session.get(Alert, alert_id)
+                if alert is None:
                     continue
-                alerts = session.scalars(
-                    select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)
-                ).all()
-                for alert in alerts:
-                    for agency in agencies_seeing_alert(session, alert) & listening:
-                        card = alert_cards(session, [alert], agency)[0]
-                        routed.append(_Routed(AlertEvent(kind=kind, alert=card), agency))
+                kind = _feed_kind(alert, changed.get(alert_id))
+                for agency in agencies_seeing_alert(session, alert) & listening:
+                    card = alert_cards(session, [alert], agency)[0]
+                    routed.append(_Routed(FeedEvent(kind=kind, alert=card), agency))
             return routed
 
     async def recheck(self) -> None:

@@ -20,7 +20,13 @@ from store.tables import Alert, AlertSighting, Camera, PlateReadRow, Site
 
 INSTRUCTION = "Confirm with dispatch before acting."
 AlertStatus = Literal["new", "acknowledged", "confirmed", "rejected", "dismissed"]
-OPEN_STATUSES: tuple[AlertStatus, ...] = ("new", "acknowledged", "confirmed")
+# A re-sighting inside the cooldown folds into an alert in one of these: the same car, the same
+# incident. A confirmed one still folds (no second stop for one car), but the officer is told:
+# the feed sends it as "seen_again" (console/feed.py), because a confirmed stolen car seen
+# again is exactly what the officers looking for it need to know.
+FOLDING_STATUSES: tuple[AlertStatus, ...] = ("new", "acknowledged", "confirmed")
+# What still waits for an officer's decision: the open list of the live feed.
+NEEDS_DECISION_STATUSES: tuple[AlertStatus, ...] = ("new", "acknowledged")
 
 
 class CameraView(BaseModel):
@@ -41,6 +47,7 @@ class SightingView(BaseModel):
 
     read_id: str
     camera_id: str
+    camera_name: str
     seen_at: datetime
 
 
@@ -114,8 +121,9 @@ def alert_view(session: Session, alert_id: int) -> AlertView:
     read = session.get(PlateReadRow, alert.read_id)
     camera = session.get(Camera, alert.camera_id)
     site = session.get(Site, alert.site_id) if alert.site_id is not None else None
-    recent = session.scalars(
-        select(AlertSighting)
+    recent = session.execute(
+        select(AlertSighting, Camera.name)
+        .outerjoin(Camera, Camera.id == AlertSighting.camera_id)
         .where(AlertSighting.alert_id == alert.id)
         .order_by(AlertSighting.seen_at.desc())
         .limit(20)
@@ -164,8 +172,13 @@ def alert_view(session: Session, alert_id: int) -> AlertView:
         last_seen_at=alert.last_seen_at,
         sightings=alert.sightings,
         recent_sightings=tuple(
-            SightingView(read_id=s.read_id, camera_id=s.camera_id, seen_at=s.seen_at)
-            for s in recent
+            SightingView(
+                read_id=s.read_id,
+                camera_id=s.camera_id,
+                camera_name=name or s.camera_id,
+                seen_at=s.seen_at,
+            )
+            for s, name in recent
         ),
         crop_path=read.crop_path if read and read.images_purged_at is None else None,
         frame_path=read.frame_path if read and read.images_purged_at is None else None,

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alpr.read import PlateRead, mask_plate
-from hotlist.alerts import OPEN_STATUSES
+from hotlist.alerts import FOLDING_STATUSES
 from hotlist.index_cache import IndexCache
 from hotlist.matcher import Match, Matcher, MatchResult
 from hotlist.settings import MatchSettings
@@ -270,7 +270,7 @@ def _raise_or_update(
             Alert.hotlist_id == match.hotlist_id,
             Alert.entry_plate == match.entry_plate,
             Alert.site_id == camera.site_id,
-            Alert.status.in_(OPEN_STATUSES),
+            Alert.status.in_(FOLDING_STATUSES),
             Alert.last_seen_at >= since,
         )
         .order_by(Alert.last_seen_at.desc())

@@ -11,13 +11,14 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts.logins import Credential
-from console.alerts import OPEN_STATUSES, officer_alert, officer_alerts
+from console.alerts import officer_alert, officer_alerts
 from console.deps import DbSession, Officer
 from console.dispositions import apply_disposition
 from console.feed import AlertFeed
 from console.pages import render
-from console.schemas.alerts import AlertEvent, AlertPublic, DispositionCreate
+from console.schemas.alerts import AlertPublic, DispositionCreate, FeedEvent
 from console.scope import officer_agency
+from hotlist.alerts import NEEDS_DECISION_STATUSES
 
 router = APIRouter()
 REPLAY_LIMIT = 100
@@ -26,8 +27,10 @@ REPLAY_LIMIT = 100
 @router.get("/alerts", include_in_schema=False)
 def feed_page(request: Request, me: Officer, db: DbSession) -> Response:
     agency = officer_agency(me)
-    open_alerts = officer_alerts(db, agency, status=OPEN_STATUSES, limit=50)
-    recent = [a for a in officer_alerts(db, agency, limit=60) if a.status not in OPEN_STATUSES]
+    open_alerts = officer_alerts(db, agency, status=NEEDS_DECISION_STATUSES, limit=50)
+    recent = [
+        a for a in officer_alerts(db, agency, limit=60) if a.status not in NEEDS_DECISION_STATUSES
+    ]
     last_id = max([a.id for a in open_alerts + recent], default=0)
     initial = [a.model_dump(mode="json") for a in open_alerts + recent[:20]]
     return render(
@@ -78,13 +81,13 @@ async def alert_stream(
             )
 
     async def events() -> AsyncIterator[str]:
-        getter: asyncio.Task[AlertEvent | None] | None = None
+        getter: asyncio.Task[FeedEvent | None] | None = None
         try:
             yield "retry: 2000\n\n"
             newest = after or 0
             for card in await asyncio.to_thread(replay):
                 newest = max(newest, card.id)
-                yield _sse(AlertEvent(kind="alert", alert=card))
+                yield _sse(FeedEvent(kind="alert", alert=card))
             # asyncio.wait, not wait_for: wait_for can drop an item that arrives just as
             # the heartbeat times out; the pending get simply carries over to the next round.
             while True:
@@ -115,11 +118,11 @@ async def alert_stream(
     )
 
 
-def _sse(event: AlertEvent) -> str:
+def _sse(event: FeedEvent) -> str:
     data = event.model_dump_json()
     if event.kind == "alert":
         return f"id: {event.alert.id}\nevent: alert\ndata: {data}\n\n"
-    return f"event: update\ndata: {data}\n\n"
+    return f"event: {event.kind}\ndata: {data}\n\n"
 
 
 @router.get("/api/alerts/{alert_id}", tags=["alerts"])

@@ -30,10 +30,11 @@ class DispositionCreate(BaseModel):
     case_number: str | None = Field(default=None, max_length=64)
 
 
-class AlertEvent(BaseModel):
-    """One message of the live feed."""
+class FeedEvent(BaseModel):
+    """One message of an officer's live feed (server-sent events; the stream's own alert events
+    are stream.events.AlertEvent). `seen_again`: a confirmed alert's car was sighted again."""
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["alert", "update"]
+    kind: Literal["alert", "update", "seen_again"]
     alert: AlertPublic

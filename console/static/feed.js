@@ -167,13 +167,15 @@
     empty.hidden = open > 0;
     document.title = (unseen ? `(${unseen}) ` : "") + "Live alerts · platewatch";
   }
-  // mode: "initial" (page load, oldest last), "new" (a new alert), "update" (a change).
+  // mode: "initial" (page load, oldest last), "new" (a new alert), "update" (a change),
+  // "seen_again" (a confirmed alert's car sighted again: back on top, with the tone).
   function show(a, mode) {
-    const fresh = mode === "new";
+    const again = mode === "seen_again";
+    const fresh = mode === "new" || again;
     alerts.set(a.id, a);
     lastId = Math.max(lastId, a.id);
     const existing = openBox.querySelector(`.card[data-id="${a.id}"]`);
-    if (CLOSED.has(a.status)) {
+    if (CLOSED.has(a.status) && !again) {
       if (existing) existing.remove();
       const old = handledBox.querySelector(`li[data-id="${a.id}"]`);
       const item = handledItem(a);
@@ -188,8 +190,19 @@
       card = template.content.firstElementChild.cloneNode(true);
       wire(card);
       if (mode === "initial") openBox.append(card); else openBox.prepend(card);
+    } else if (again) {
+      openBox.prepend(card);
     }
+    if (again) handledBox.querySelector(`li[data-id="${a.id}"]`)?.remove();
     fill(card, a);
+    card.classList.toggle("seen-again", again);
+    const banner = card.querySelector('[data-f="again"]');
+    if (banner) {
+      banner.hidden = !again;
+      const latest = a.recent_sightings[0];
+      const where = latest ? `${latest.camera_name}, ${window.platewatch.localTime(latest.seen_at)}` : a.camera.name;
+      banner.textContent = again ? `Confirmed ${a.record.reason.replace(/_/g, " ")} seen again: ${where}` : "";
+    }
     if (fresh) {
       card.classList.remove("fresh");
       void card.offsetWidth; // restart the flash
@@ -243,6 +256,7 @@
     });
     source.addEventListener("alert", (e) => show(JSON.parse(e.data).alert, "new"));
     source.addEventListener("update", (e) => show(JSON.parse(e.data).alert, "update"));
+    source.addEventListener("seen_again", (e) => show(JSON.parse(e.data).alert, "seen_again"));
     source.addEventListener("signed_out", () => {
       source.close();
       window.location.assign("/login?expired=1&next=/alerts");

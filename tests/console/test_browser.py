@@ -112,6 +112,20 @@ def test_officer_sees_the_alert_live_confirms_it_and_the_auditor_finds_it(
     expect(card).to_have_count(0)
     page.screenshot(path=tmp_path / "officer-feed-confirmed.png", full_page=True)
 
+    # The confirmed car passes another camera: the card comes back on top, announced.
+    with world.session() as s:
+        again = world.ingest(
+            s, f"r-browser-{plate}-again-{time.time_ns()}", "cam-oak-2", plate, minutes_ago=0
+        )
+        s.commit()
+    assert again.alert_ids == (alert_id,)
+    expect(card).to_have_count(1)
+    expect(card.locator('[data-f="again"]')).to_contain_text(
+        "Confirmed stolen vehicle seen again: Oak gate south, "
+    )
+    expect(handled).to_have_count(0)
+    page.screenshot(path=tmp_path / "officer-feed-seen-again.png", full_page=True)
+
     phone = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )

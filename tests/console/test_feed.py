@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from console.app import create_app
 from store.base import utcnow
-from store.tables import AlertOutbox, LoginSession
+from store.tables import Alert, AlertOutbox, LoginSession
 from tests.console.conftest import LiveServer, World, session_headers, settings_for
 
 WAIT_S = 15  # generous: a failure here means never, not slow
@@ -190,3 +190,34 @@ def test_open_streams_do_not_hold_database_connections(world: World, live: LiveS
     finally:
         for stream in streams:
             stream.close()
+
+
+def test_a_confirmed_stolen_car_seen_again_is_announced_again(
+    world: World, live: LiveServer
+) -> None:
+    """The sighting folds into the confirmed alert (one car, one stop), but the officers hear
+    of it: a quiet update would hide the car they are looking for."""
+    alert_id = world.new_alert()
+    headers = session_headers(world, "officer_a")
+    confirmed = httpx.post(
+        f"{live.url}/api/alerts/{alert_id}/disposition",
+        headers=headers,
+        json={"choice": "correct_read", "note": "dispatch confirmed, stolen"},
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    stream = Stream(live.url, headers)
+    try:
+        with world.session() as s:
+            plate = s.scalar(select(Alert.entry_plate).where(Alert.id == alert_id))
+            outcome = world.ingest(s, f"r-{plate}-again", "cam-oak-2", plate, minutes_ago=0)
+            s.commit()
+        assert outcome.alert_ids == (alert_id,)  # folded, not a second alert
+        event = stream.next()
+        while event is not None and event.name not in ("seen_again", "alert"):
+            event = stream.next()
+        assert event is not None and event.name == "seen_again"
+        assert event.data["alert"]["id"] == alert_id
+        assert event.data["alert"]["status"] == "confirmed"
+        assert event.data["alert"]["sightings"] == 2
+    finally:
+        stream.close()
