@@ -20,8 +20,8 @@ from console.pages import STATIC, make_templates
 from console.routes import ROUTERS
 from console.routes.docs import DOCS_PATHS, install_docs
 from console.routes.ops import metrics_registry, start_metrics_listener
+from console.settings import ConsoleSections
 from console.webhook_worker import WebhookWorker
-from platewatch.settings import Settings
 from store.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:
         worker.start()
-    settings: Settings = app.state.settings
+    settings: ConsoleSections = app.state.settings
     listener = start_metrics_listener(settings.console.metrics_bind, app.state.metrics_registry)
     try:
         yield
@@ -96,7 +96,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings, *, webhooks: bool = True) -> FastAPI:
+def create_app(settings: ConsoleSections, *, webhooks: bool = True) -> FastAPI:
     """The console app; `webhooks=False` leaves the delivery worker to another process."""
     app = FastAPI(
         title="platewatch console",

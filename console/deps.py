@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.accounts.logins import find_session, find_token
 from console.accounts.users import AccountError, Role, as_role
 from console.errors import Forbidden, LoginRequiredError, PasswordChangeRequiredError
-from platewatch.settings import Settings
+from console.settings import ConsoleSections
 
 SESSION_COOKIE = "pw_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -33,13 +33,13 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+def get_settings(request: Request) -> ConsoleSections:
+    settings: ConsoleSections = request.app.state.settings
     return settings
 
 
 DbSession = Annotated[Session, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ConsoleSections, Depends(get_settings)]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import logging
 import uvicorn
 
 from console.app import create_app
-from platewatch.settings import Settings
+from console.settings import ConsoleSections
 
 
 class _NoQueryStrings(logging.Filter):
@@ -21,7 +21,7 @@ class _NoQueryStrings(logging.Filter):
 
 
 def server_config(
-    settings: Settings, *, host: str | None = None, port: int | None = None
+    settings: ConsoleSections, *, host: str | None = None, port: int | None = None
 ) -> uvicorn.Config:
     console = settings.console
     return uvicorn.Config(
@@ -37,6 +37,6 @@ def server_config(
     )
 
 
-def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+def serve(settings: ConsoleSections, *, host: str | None = None, port: int | None = None) -> None:
     logging.getLogger("uvicorn.access").addFilter(_NoQueryStrings())
     uvicorn.Server(server_config(settings, host=host, port=port)).run()

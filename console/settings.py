@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
@@ -130,3 +131,22 @@ def _compiles(where: str, pattern: str) -> str:
         msg = f"{where}: {pattern!r} is not a regular expression ({exc})"
         raise ValueError(msg) from exc
     return pattern
+
+
+class ImageSection(Protocol):
+    @property
+    def image_root(self) -> Path: ...
+
+
+class ConsoleSections(Protocol):
+    """What the console reads of the settings tree; the root tree satisfies it, so the console
+    never imports the root (only `platewatch` composes the tree and the processes)."""
+
+    @property
+    def console(self) -> ConsoleSettings: ...
+
+    @property
+    def edge(self) -> ImageSection: ...
+
+    @property
+    def effective_database_url(self) -> str: ...
