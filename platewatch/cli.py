@@ -104,5 +104,19 @@ def _register_stages() -> None:
 _register_stages()
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console script. A settings or database error a command did not turn into its own
+    message is still one line (exit 2 or 1), never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from platewatch.commands import BAD_INPUT, FAILED, database_problem
+
+    try:
+        app(args=argv)
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(BAD_INPUT) from None
+    except SQLAlchemyError as exc:
+        url = os.environ.get("PLATEWATCH_DATABASE_URL")
+        typer.echo(f"error: {database_problem(exc, url)}", err=True)
+        raise SystemExit(FAILED) from None

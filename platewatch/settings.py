@@ -131,18 +131,48 @@ def _yaml_line_of(path: Path, text: str, loc: tuple[int | str, ...]) -> int | No
     return line
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping: YAML keeps the last one
+    silently, so `image_days: 30` further down would undo a `image_days: 7` someone relied on."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                msg = f"duplicate key {key!r} (first on line {seen[key]}); keep one"
+                raise yaml.constructor.ConstructorError(None, None, msg, key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         msg = f"{path}: no such settings file; check the path or unset {CONFIG_ENV}"
         raise SettingsError(msg) from exc
+    except IsADirectoryError as exc:
+        msg = f"{path}: is a folder; give the settings file (a .yaml file)"
+        raise SettingsError(msg) from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        msg = f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        raise SettingsError(msg) from exc
+    except PermissionError as exc:
+        msg = f"{path}: cannot be read by this user; check its permissions"
+        raise SettingsError(msg) from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        msg = f"{where}: not valid YAML ({exc}); fix the syntax"
+        problem = str(getattr(exc, "problem", "") or "")
+        if problem.startswith("duplicate key"):
+            msg = f"{where}: {problem}"
+        else:
+            msg = f"{where}: not valid YAML ({exc}); fix the syntax"
         raise SettingsError(msg) from exc
     if data is None:
         return {}
