@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -117,6 +119,15 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(BAD_INPUT) from None
     except SQLAlchemyError as exc:
-        url = os.environ.get("PLATEWATCH_DATABASE_URL")
-        typer.echo(f"error: {database_problem(exc, url)}", err=True)
+        typer.echo(f"error: {database_problem(exc, _database_url(argv))}", err=True)
         raise SystemExit(FAILED) from None
+
+
+def _database_url(argv: list[str] | None) -> str | None:
+    """The URL the failed command used, for its error line (best effort: None if unknown)."""
+    args = sys.argv[1:] if argv is None else argv
+    config = next((Path(b) for a, b in itertools.pairwise(args) if a == "--config"), None)
+    try:
+        return load_settings(config).effective_database_url
+    except SettingsError:
+        return None
