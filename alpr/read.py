@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -120,3 +121,17 @@ def _check_image_path(field: str, path: str, camera_id: str) -> None:
         return
     msg = f"{field} {path[:120]!r} {problem} (expected {camera_id}/YYYY/MM/DD/<read id>_crop.jpg)"
     raise ValueError(msg)
+
+
+def read_from_json(data: dict[str, Any], *, camera: str, now: datetime) -> PlateRead:
+    """A PlateRead from a `platewatch read --json` line: fields it lacks get defaults (the
+    camera, the time, an empty box) and fields PlateRead does not know are ignored."""
+    known = set(PlateRead.model_fields)
+    values = {k: v for k, v in data.items() if k in known}
+    values.setdefault("camera_id", data.get("camera") or camera)
+    values.setdefault("captured_at", now)
+    values.setdefault("box", {"x1": 0, "y1": 0, "x2": 0, "y2": 0})
+    if isinstance(values.get("box"), list | tuple):
+        x1, y1, x2, y2 = values["box"]
+        values["box"] = {"x1": int(x1), "y1": int(y1), "x2": int(x2), "y2": int(y2)}
+    return PlateRead.model_validate(values)

@@ -21,10 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from alpr.read import PlateRead
+from alpr.read import PlateRead, read_from_json
 from bench.hotlist_bench import DEV, OUT, SECTION, Label, labels
 from bench.report import Figure, Report
-from hotlist.cli_match import read_from_json
 from hotlist.index_build import write_index
 from hotlist.index_file import IndexFile, ListInfo
 from hotlist.matcher import Matcher, MatchResult

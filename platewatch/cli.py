@@ -85,17 +85,19 @@ def run_command(
 def _register_stages() -> None:
     # Each stage owns its commands; importing here keeps `platewatch --help` complete
     # while the heavy imports (onnxruntime, cv2, kafka) stay inside the commands.
-    from alpr.cli import register as register_alpr
-    from console.cli import register as register_console
-    from hotlist.cli import register as register_hotlist
+    from platewatch.commands.alpr import register as register_alpr
+    from platewatch.commands.console import register as register_console
+    from platewatch.commands.lists import register as register_lists
+    from platewatch.commands.org import register as register_org
+    from platewatch.commands.stream import register as register_stream
     from retention.cli import register as register_retention
     from store.cli import register as register_store
-    from stream.cli import register as register_stream
 
     for register in (
         register_alpr,
         register_store,
-        register_hotlist,
+        register_org,
+        register_lists,
         register_stream,
         register_console,
         register_retention,
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     message is still one line (exit 2 or 1), never a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from platewatch.commands import BAD_INPUT, FAILED, database_problem
+    from platewatch.commands.common import BAD_INPUT, FAILED, database_problem
 
     try:
         app(args=argv)

@@ -1,4 +1,4 @@
-"""Command-line commands of the `console` stage: `platewatch serve` and `platewatch users`."""
+"""Commands of the web console: `platewatch serve` and `platewatch users`."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from platewatch.commands.common import ConfigOption, engine_of, fail, settings_of
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 users_app = typer.Typer(
     help="Console accounts: officers, HOA admins, auditors, admins.", no_args_is_help=True
 )
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML settings file")]
 
 
 def _actor() -> str:
@@ -31,10 +32,11 @@ def serve_command(
     """Run the web console (officers' live alerts, HOA safe lists, audit) and its API."""
     from console.server import serve
     from platewatch.logs import configure_logging
-    from platewatch.settings import load_settings
 
     configure_logging()
-    settings = load_settings(config)
+    settings = settings_of(config)
+    with engine_of(settings):
+        pass  # refuses, in one line, a database it cannot use before the server starts
     serve(settings, host=host, port=port)
 
 
@@ -98,9 +100,7 @@ def users_token(
     from console.accounts.users import AccountError, issue_token
 
     with _session(config) as session:
-        from platewatch.settings import load_settings
-
-        valid = days or load_settings(config).console.api_token_days
+        valid = days or settings_of(config).console.api_token_days
         try:
             new = issue_token(session, actor=_actor(), username=username, name=name, days=valid)
         except AccountError as exc:
@@ -159,20 +159,14 @@ def users_list(config: ConfigOption = None) -> None:
 
 @contextmanager
 def _session(config: Path | None) -> Iterator[Session]:
-    from platewatch.settings import load_settings
-    from store.db import make_engine, make_session_factory
+    from store.db import make_session_factory
 
-    engine = make_engine(load_settings(config).effective_database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+    with engine_of(settings_of(config)) as engine, make_session_factory(engine)() as session:
+        yield session
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    fail(message)
 
 
 def register(app: typer.Typer) -> None:

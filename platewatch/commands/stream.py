@@ -1,4 +1,4 @@
-"""Command-line commands of the `stream` stage: broker, edge and matcher."""
+"""Commands of the stream stage: broker, edge and matcher."""
 
 # Imports sit inside the commands so `platewatch --help` does not load kafka, the models or
 # the database drivers of every stage.
@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from platewatch.commands.common import ConfigOption, settings_of
+
 if TYPE_CHECKING:
     from platewatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML settings file")]
 MetricsPortOption = Annotated[
     int | None,
     typer.Option("--metrics-port", help="serve Prometheus metrics on this port (/metrics)"),
@@ -27,14 +28,9 @@ MetricsPortOption = Annotated[
 
 def _settings(config: Path | None) -> Settings:
     from platewatch.logs import configure_logging
-    from platewatch.settings import SettingsError, load_settings
 
     configure_logging()
-    try:
-        return load_settings(config)
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+    return settings_of(config)
 
 
 def _stop_on_signals() -> threading.Event:

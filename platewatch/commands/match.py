@@ -5,31 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hotlist.cli import ConfigOption, settings_of, unit_of_work
+from alpr.read import read_from_json
+from platewatch.commands.common import ConfigOption, settings_of, unit_of_work
 
 if TYPE_CHECKING:
     from alpr.read import PlateRead
     from hotlist.matcher import MatchResult
-
-
-def read_from_json(data: dict[str, Any], *, camera: str, now: datetime) -> PlateRead:
-    """A PlateRead from a `platewatch read --json` line: fields it lacks get defaults (the
-    camera, the time, an empty box) and fields PlateRead does not know are ignored."""
-    from alpr.read import PlateRead
-
-    known = set(PlateRead.model_fields)
-    values = {k: v for k, v in data.items() if k in known}
-    values.setdefault("camera_id", data.get("camera") or camera)
-    values.setdefault("captured_at", now)
-    values.setdefault("box", {"x1": 0, "y1": 0, "x2": 0, "y2": 0})
-    if isinstance(values.get("box"), list | tuple):
-        x1, y1, x2, y2 = values["box"]
-        values["box"] = {"x1": int(x1), "y1": int(y1), "x2": int(x2), "y2": int(y2)}
-    return PlateRead.model_validate(values)
 
 
 def _as_json(read: PlateRead, result: MatchResult) -> str:

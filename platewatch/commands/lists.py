@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from hotlist.cli import ConfigOption, fail, unit_of_work
+from platewatch.commands.common import ConfigOption, fail, unit_of_work
 
 if TYPE_CHECKING:
     from hotlist.parse import RowError
@@ -345,3 +345,12 @@ def safelist_export(
     with unit_of_work(config) as session, _output(output) as out:
         count = export_safelist(session, site, out)
     typer.echo(f"{count} entries exported", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the list commands (and `hotlist match`) to the root `platewatch` app."""
+    from platewatch.commands.match import register_match
+
+    register_match(hotlist_app)
+    app.add_typer(hotlist_app, name="hotlist")
+    app.add_typer(safelist_app, name="safelist")
