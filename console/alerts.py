@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from console.errors import NotFound
 from console.schemas.alerts import AlertPublic
 from console.scope import alerts_of_agency, shared_camera_ids
-from hotlist.alerts import alert_view
+from hotlist.alerts import alert_views
 from store.tables import Alert, PlateReadRow
 
 
@@ -27,9 +27,10 @@ def alert_cards(session: Session, alerts: Sequence[Alert], agency_id: int) -> li
     if not alerts:
         return []
     cameras = set(session.scalars(shared_camera_ids(agency_id)))
+    views = alert_views(session, [alert.id for alert in alerts])
     cards = []
     for alert in alerts:
-        view = alert_view(session, alert.id)
+        view = views[alert.id]
         data = view.model_dump()
         data["recent_sightings"] = tuple(s for s in view.recent_sightings if s.camera_id in cameras)
         crop = f"/api/reads/{view.read_id}/crop" if view.crop_path else None

@@ -7,17 +7,19 @@ every outbox row (raised, sighting, status), so a subscriber never needs a secon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.base import utcnow
 from store.errors import NotFoundError
 from store.tables import Alert, AlertSighting, Camera, PlateReadRow, Site
 
+_Row = TypeVar("_Row", PlateReadRow, Camera, Site)
 INSTRUCTION = "Confirm with dispatch before acting."
 AlertStatus = Literal["new", "acknowledged", "confirmed", "rejected", "dismissed"]
 # A re-sighting inside the cooldown folds into an alert in one of these: the same car, the same
@@ -114,21 +116,92 @@ def _age(since: datetime | None, now: datetime) -> int | None:
 
 def alert_view(session: Session, alert_id: int) -> AlertView:
     """The officer's view of one alert; NotFoundError if there is none."""
-    alert = session.get(Alert, alert_id)
-    if alert is None:
+    views = alert_views(session, [alert_id])
+    if alert_id not in views:
         msg = f"no alert {alert_id}"
         raise NotFoundError(msg)
-    read = session.get(PlateReadRow, alert.read_id)
-    camera = session.get(Camera, alert.camera_id)
-    site = session.get(Site, alert.site_id) if alert.site_id is not None else None
-    recent = session.execute(
-        select(AlertSighting, Camera.name)
-        .outerjoin(Camera, Camera.id == AlertSighting.camera_id)
-        .where(AlertSighting.alert_id == alert.id)
-        .order_by(AlertSighting.seen_at.desc())
-        .limit(20)
-    ).all()
+    return views[alert_id]
+
+
+def alert_views(session: Session, alert_ids: Sequence[int]) -> dict[int, AlertView]:
+    """Views of many alerts in five queries, however many there are (a feed page, a poll)."""
+    if not alert_ids:
+        return {}
+    alerts = session.scalars(select(Alert).where(Alert.id.in_(set(alert_ids)))).all()
+    reads = _by(session, PlateReadRow, PlateReadRow.read_id, {a.read_id for a in alerts})
+    cameras = _by(session, Camera, Camera.id, {a.camera_id for a in alerts})
+    sites = _by(session, Site, Site.id, {a.site_id for a in alerts if a.site_id is not None})
+    recent = _recent_sightings(session, [a.id for a in alerts])
     now = utcnow()
+    return {
+        alert.id: _view(
+            alert,
+            read=reads.get(alert.read_id),
+            camera=cameras.get(alert.camera_id),
+            site=sites.get(alert.site_id) if alert.site_id is not None else None,
+            recent=recent.get(alert.id, ()),
+            now=now,
+        )
+        for alert in alerts
+    }
+
+
+def _by(session: Session, table: type[_Row], key: Any, values: set[Any]) -> dict[Any, _Row]:
+    if not values:
+        return {}
+    rows = session.scalars(select(table).where(key.in_(values))).all()
+    return {getattr(row, key.key): row for row in rows}
+
+
+def _recent_sightings(
+    session: Session, alert_ids: list[int], per_alert: int = 20
+) -> dict[int, tuple[SightingView, ...]]:
+    """Each alert's newest sightings, with camera names, in one windowed query."""
+    rank = (
+        func.row_number()
+        .over(partition_by=AlertSighting.alert_id, order_by=AlertSighting.seen_at.desc())
+        .label("rank")
+    )
+    ranked = (
+        select(
+            AlertSighting.alert_id,
+            AlertSighting.read_id,
+            AlertSighting.camera_id,
+            AlertSighting.seen_at,
+            rank,
+        )
+        .where(AlertSighting.alert_id.in_(alert_ids))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked, Camera.name)
+        .outerjoin(Camera, Camera.id == ranked.c.camera_id)
+        .where(ranked.c.rank <= per_alert)
+        .order_by(ranked.c.alert_id, ranked.c.rank)
+    ).all()
+    found: dict[int, list[SightingView]] = {}
+    for row in rows:
+        found.setdefault(row.alert_id, []).append(
+            SightingView(
+                read_id=row.read_id,
+                camera_id=row.camera_id,
+                camera_name=row.name or row.camera_id,
+                seen_at=row.seen_at,
+            )
+        )
+    return {alert_id: tuple(views) for alert_id, views in found.items()}
+
+
+def _view(
+    alert: Alert,
+    *,
+    read: PlateReadRow | None,
+    camera: Camera | None,
+    site: Site | None,
+    recent: tuple[SightingView, ...],
+    now: datetime,
+) -> AlertView:
+    kept = read is not None and read.images_purged_at is None
     return AlertView(
         id=alert.id,
         status=alert.status,
@@ -171,18 +244,10 @@ def alert_view(session: Session, alert_id: int) -> AlertView:
         first_seen_at=alert.first_seen_at,
         last_seen_at=alert.last_seen_at,
         sightings=alert.sightings,
-        recent_sightings=tuple(
-            SightingView(
-                read_id=s.read_id,
-                camera_id=s.camera_id,
-                camera_name=name or s.camera_id,
-                seen_at=s.seen_at,
-            )
-            for s, name in recent
-        ),
-        crop_path=read.crop_path if read and read.images_purged_at is None else None,
-        frame_path=read.frame_path if read and read.images_purged_at is None else None,
-        images_purged=bool(read and read.images_purged_at is not None),
+        recent_sightings=recent,
+        crop_path=read.crop_path if read and kept else None,
+        frame_path=read.frame_path if read and kept else None,
+        images_purged=bool(read and not kept),
         status_reason=alert.status_reason,
         status_note=alert.status_note,
         status_by=alert.status_by,

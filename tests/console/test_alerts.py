@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from console.alerts import officer_alerts
 from store.base import utcnow
+from store.db import make_engine, make_session_factory
 from store.tables import Alert, AuditEvent, PlateReadRow
 from tests.console.conftest import Caller, World
 
@@ -125,3 +127,30 @@ def test_purged_images_are_gone_not_broken(world: World, by_token: dict[str, Cal
     gone = officer.get(card["crop_url"])
     assert gone.status_code == 410 and "purged by retention" in gone.json()["detail"]
     assert officer.get(f"/api/alerts/{alert_id}").json()["crop_url"] is None
+
+
+def _statements_for(world: World, limit: int) -> tuple[int, int]:
+    """(SQL statements run, cards returned) for one page of Metro's feed, on an engine of its
+    own so nothing else running (the feed poller) is counted."""
+    engine = make_engine(world.url)
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    try:
+        with make_session_factory(engine)() as session:
+            event.listen(engine, "before_cursor_execute", count)
+            cards = officer_alerts(session, world.ids["metro"], limit=limit)
+    finally:
+        engine.dispose()
+    return len(seen), len(cards)
+
+
+def test_a_feed_page_costs_the_same_queries_whatever_its_length(world: World) -> None:
+    for _ in range(12):
+        world.new_alert()
+    few, shown_few = _statements_for(world, 2)
+    many, shown_many = _statements_for(world, 200)
+    assert shown_few == 2 and shown_many >= 12
+    assert many == few, f"{few} statements for 2 alerts, {many} for {shown_many}"
