@@ -21,6 +21,7 @@ from console.routes import ROUTERS
 from console.routes.docs import DOCS_PATHS, install_docs
 from console.routes.ops import metrics_registry, start_metrics_listener
 from console.settings import ConsoleSections
+from console.wakeup import PgWakeup
 from console.webhook_worker import WebhookWorker
 from store.db import make_engine, make_session_factory
 
@@ -46,6 +47,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The poller keeps trying; the console still serves its pages meanwhile.
         log.warning("alert feed could not read the database at start-up", exc_info=True)
     poller = asyncio.create_task(feed.run(), name="alert-feed")
+    wakeup = None
+    if app.state.engine.dialect.name == "postgresql":
+        wakeup = PgWakeup(app.state.engine.url, feed.wake)
+        wakeup.start()
+    app.state.wakeup = wakeup
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:
         worker.start()
@@ -57,6 +63,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if listener is not None:
             listener.shutdown()
             listener.server_close()
+        if wakeup is not None:
+            await asyncio.to_thread(wakeup.stop)
         feed.close()
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):

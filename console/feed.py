@@ -1,7 +1,9 @@
 """The live alert feed: one poller per server reads new alerts and fans them out to browsers.
 
 Polling the alerts table by primary key needs no broker in the web server, works the same
-with several servers behind a balancer, and costs one indexed query per interval. Each event
+with several servers behind a balancer, and costs one indexed query per interval. On
+PostgreSQL the matcher's notification wakes the poller at once (console/wakeup.py): push,
+with the poll as the safety net. Each event
 goes only to subscribers whose agency may see it (`agencies_seeing_alert`).
 
 The same poller re-checks, every `recheck_s`, that each subscriber's session or API token still
@@ -76,6 +78,8 @@ class AlertFeed:
         self._outbox = IdCursor()
         self._started = False
         self.polls = 0
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def subscribe(self, agency_id: int, credential: Credential | None = None) -> Subscriber:
         subscriber = Subscriber(agency_id, credential or Credential())
@@ -103,8 +107,15 @@ class AlertFeed:
             self._outbox = IdCursor(session.scalar(select(func.max(AlertOutbox.id))) or 0)
         self._started = True
 
+    def wake(self) -> None:
+        """Poll now (from any thread): a notification said an alert changed."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
     async def run(self) -> None:
         """Poll until cancelled; a failed poll is logged and retried, never fatal."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
         while True:
             try:
                 if not self._started:
@@ -125,10 +136,20 @@ class AlertFeed:
             await self._idle(self._poll_s)
 
     async def _idle(self, seconds: float) -> None:
-        """Wait between polls, still re-checking credentials on time if polls are far apart."""
+        """Wait between polls (or until woken), still re-checking credentials on time if polls
+        are far apart."""
         until = time.monotonic() + seconds
+        wake = self._wake
         while (left := until - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, max(0.0, self._recheck_at - time.monotonic())))
+            wait = min(left, max(0.0, self._recheck_at - time.monotonic()))
+            if wake is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), wait)
+                if wake.is_set():
+                    wake.clear()
+                    return
+            else:
+                await asyncio.sleep(wait)
             if time.monotonic() < self._recheck_at:
                 continue
             try:

@@ -13,11 +13,14 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotlist.alerts import AlertStatus
 from store.errors import NotFoundError
 from store.tables import Alert, AlertOutbox, Camera, PlateReadRow, Site
+
+ALERTS_CHANNEL = "platewatch_alerts"
 
 
 class WireModel(BaseModel):
@@ -143,11 +146,15 @@ def alert_record(session: Session, alert_id: int) -> AlertRecord:
 def write_outbox(
     session: Session, alert: Alert, kind: Literal["raised", "sighting", "status"]
 ) -> AlertOutbox:
-    """Queue the alert's wire record for publishing, in the caller's transaction."""
+    """Queue the alert's wire record for publishing, in the caller's transaction. On PostgreSQL
+    the row also notifies ALERTS_CHANNEL, delivered only if the transaction commits, so the
+    console's feed looks at once (console/wakeup.py) instead of at its next poll."""
     session.flush()
     row = AlertOutbox(
         alert_id=alert.id, kind=kind, payload=alert_record(session, alert.id).model_dump_json()
     )
     session.add(row)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(ALERTS_CHANNEL, str(row.id))))
     return row

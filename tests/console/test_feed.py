@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -221,3 +222,23 @@ def test_a_confirmed_stolen_car_seen_again_is_announced_again(
         assert event.data["alert"]["sightings"] == 2
     finally:
         stream.close()
+
+
+def test_on_postgresql_a_new_alert_is_pushed_not_waited_for(world: World) -> None:
+    """With a 5 s poll, an alert arriving well inside it came by the matcher's notification."""
+    if not world.url.startswith("postgresql"):
+        pytest.skip("SQLite has no notifications; its feed polls (the other tests)")
+    app = create_app(settings_for(world.url, world.image_root, feed_poll_ms=5000), webhooks=False)
+    with LiveServer(app) as server:
+        stream = Stream(server.url, session_headers(world, "officer_a"))
+        try:
+            time.sleep(0.5)  # the listener is connected and the first poll is done
+            started = time.monotonic()
+            alert_id = world.new_alert()
+            event = stream.next()
+            waited = time.monotonic() - started
+            assert event is not None and event.data["alert"]["id"] == alert_id
+            assert app.state.wakeup.notifications >= 1
+            assert waited < 4.5, f"{waited:.2f} s: it waited for the 5 s poll, not the push"
+        finally:
+            stream.close()
