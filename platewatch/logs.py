@@ -37,3 +37,5 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
     root.setLevel(level)
     # kafka-python is chatty at INFO about every reconnect; our own logs say what matters.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # Schema checks at start-up would otherwise log alembic's context lines at info.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

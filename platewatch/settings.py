@@ -193,7 +193,8 @@ def _explain(errors: ValidationError, path: Path | None, text: str | None) -> st
             where = f"{path}:{line}" if line else str(path)
         hint = "remove it (unknown key)" if err["type"] == "extra_forbidden" else err["msg"]
         lines.append(f"{where}: {field}: {hint}")
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    # One line per problem, each naming its own file, line and field.
+    return "\n".join(lines)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -165,6 +165,7 @@ def eval_command(
     from alpr.evaluate import LabelsError, load_labels
     from alpr.reading import evaluate_labels
 
+    settings = settings_of(config)
     if region not in ("labels", "none", "us", "eu", "br"):
         _fail(f"--region {region!r}: choose labels, none, us, eu or br")
     if not images.is_dir():
@@ -173,7 +174,6 @@ def eval_command(
         rows = load_labels(labels)[:limit]
     except LabelsError as exc:
         _fail(str(exc))
-    settings = settings_of(config)
     result = evaluate_labels(
         settings,
         rows,
