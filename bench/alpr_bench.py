@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from alpr.ctc import Reading
 from alpr.detector import PlateDetector
-from alpr.edge import EdgeReader, EdgeStats
+from alpr.edge import EdgeReader
 from alpr.evaluate import EvalResult, LabelledPlate, load_labels, match
 from alpr.models import Models, load_models
 from alpr.read import Box, normalize_plate
 from alpr.reading import evaluate_labels
 from alpr.recognize import Observation, PlateReader
 from alpr.sources import Frame, load_image, open_source
+from alpr.stats import EdgeStats
 from bench.report import Figure, Report
 from platewatch.settings import Settings, load_settings
 

@@ -279,4 +279,6 @@ def run(report: Report) -> None:
 if __name__ == "__main__":
     rep = Report()
     run(rep)
-    print(rep.render(now := datetime.now(UTC), now))
+    at = datetime.now(UTC)
+    line = f"_Measured by `python -m bench.retention_bench` at {at:%Y-%m-%d %H:%M} UTC._"
+    print("\n".join(rep.render_section(name, line) for name in rep.sections()))

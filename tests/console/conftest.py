@@ -319,15 +319,24 @@ class Caller:
     headers: dict[str, str]
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.client.get(url, headers=self.headers, follow_redirects=False, **kw)
+        response: httpx.Response = self.client.get(
+            url, headers=self.headers, follow_redirects=False, **kw
+        )
+        return response
 
     def post(self, url: str, **kw: Any) -> httpx.Response:
         headers = {**self.headers, **kw.pop("headers", {})}
-        return self.client.post(url, headers=headers, follow_redirects=False, **kw)
+        response: httpx.Response = self.client.post(
+            url, headers=headers, follow_redirects=False, **kw
+        )
+        return response
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         headers = {**self.headers, **kw.pop("headers", {})}
-        return self.client.request(method, url, headers=headers, follow_redirects=False, **kw)
+        response: httpx.Response = self.client.request(
+            method, url, headers=headers, follow_redirects=False, **kw
+        )
+        return response
 
 
 def session_headers(world: World, username: str) -> dict[str, str]:

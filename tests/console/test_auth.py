@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -23,13 +24,16 @@ def _login_form(client: TestClient) -> str:
     return found.group(1)
 
 
-def login(client: TestClient, username: str, password: str, *, next_path: str = ""):
+def login(
+    client: TestClient, username: str, password: str, *, next_path: str = ""
+) -> httpx.Response:
     token = _login_form(client)
-    return client.post(
+    response: httpx.Response = client.post(
         "/login",
         data={"username": username, "password": password, "login_csrf": token, "next": next_path},
         follow_redirects=False,
     )
+    return response
 
 
 def test_login_sets_a_hardened_cookie_and_lands_on_the_role_home(client: TestClient) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import cv2
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlalchemy import select
 
 from console.app import create_app
@@ -20,8 +20,8 @@ from store.tables import SafelistEntry
 from tests.console.conftest import PASSWORD, LiveServer, World
 
 pytestmark = pytest.mark.browser
-LAPTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,7 @@ def camera_pictures(shared_data: Path) -> tuple[str, bytes, bytes]:
             r for r in csv.DictReader(handle) if r["file"].startswith("us/") and int(r["w"]) >= 90
         )
     image = cv2.imread(str(folder / row["file"]))
+    assert image is not None, row["file"]
     x, y, w, h = (int(row[k]) for k in ("x", "y", "w", "h"))
     crop = image[max(0, y - h // 4) : y + h + h // 4, max(0, x - w // 8) : x + w + w // 8]
     frame = cv2.resize(image, (960, int(960 * image.shape[0] / image.shape[1])))

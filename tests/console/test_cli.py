@@ -43,7 +43,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield url
 
 
-def _session(url: str):
+def _session(url: str) -> Session:
     return make_session_factory(make_engine(url))()
 
 
@@ -69,9 +69,8 @@ def test_add_prints_a_one_time_password_once_and_never_logs_it(
         user = _sign_in(s, "jdoe", password)
         assert user.role == "officer" and user.must_change_password
         assert user.password_hash != password and user.password_hash.startswith("$argon2id$")
-        assert s.scalar(
-            select(AuditEvent.actor).where(AuditEvent.action == "user.create")
-        ).startswith("cli:")
+        actor = s.scalar(select(AuditEvent.actor).where(AuditEvent.action == "user.create"))
+        assert actor is not None and actor.startswith("cli:")
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,9 @@ def test_cursor_hands_out_late_ids_once() -> None:
 def test_cursor_keeps_up_after_more_alerts_than_its_lookback() -> None:
     # The poll reads `window(batch)` ids ascending from `low`, as the feed's query does; a
     # limit of only `batch` once returned the (already seen) lookback window forever.
-    cursor, table, handed_out = IdCursor(lookback=200), [], []
+    cursor = IdCursor(lookback=200)
+    table: list[int] = []
+    handed_out: list[int] = []
     for arriving in range(0, 1000, 7):
         table.extend(range(arriving + 1, arriving + 8))
         page = [i for i in table if i > cursor.low][: cursor.window(batch=200)]

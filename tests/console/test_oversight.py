@@ -7,6 +7,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
+
 from console.accounts.users import create_user
 from org.registry import create_camera
 from retention.purge import run_purge
@@ -43,7 +45,7 @@ def test_audit_csv_export_matches_the_filter(world: World, by_token: dict[str, C
     assert rows[0].keys() >= {"actor", "case_number", "purpose", "detail", "prev_hash"}
 
 
-def test_agency_auditor_sees_only_that_agencys_users(world: World, client) -> None:
+def test_agency_auditor_sees_only_that_agencys_users(world: World, client: TestClient) -> None:
     with world.session() as s:
         create_user(
             s,
@@ -154,7 +156,7 @@ def test_transparency_month_is_validated(by_token: dict[str, Caller]) -> None:
     assert response.json()["detail"] == "month '2025-13' must be YYYY-MM, e.g. 2025-03"
 
 
-def test_public_transparency_is_off_unless_published(client) -> None:
+def test_public_transparency_is_off_unless_published(client: TestClient) -> None:
     client.cookies.clear()
     response = client.get("/public/transparency")
     assert response.status_code == 404

@@ -84,7 +84,7 @@ def _receives_alerts(world: World, *streams: Stream) -> None:
 
 def _ends_within_bound(stream: Stream, since: float) -> None:
     """The server says signed_out and closes the stream no later than BOUND_S after `since`."""
-    names = []
+    names: list[str] = []
     while True:
         try:
             event = stream.events.get(timeout=max(0.0, since + WAIT_S - time.monotonic()))
@@ -261,7 +261,8 @@ def test_a_reset_during_a_sign_ins_password_check_fails_that_sign_in(
 ) -> None:
     """The slow password check holds no lock; a reset committed while it runs still wins."""
     username = _officer(world)
-    real_verify = logins.verify_password
+    # The name the sign-in path calls, patched below.
+    real_verify = logins.verify_password  # type: ignore[attr-defined]
 
     def verify_while_an_admin_resets(password_hash: str | None, password: str) -> bool:
         with world.session() as other:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,7 +115,7 @@ def _deliveries(world: World, webhook_id: int) -> list[WebhookDelivery]:
         )
 
 
-def _wait_for(check, what: str) -> None:
+def _wait_for(check: Callable[[], object], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -186,7 +186,7 @@ def test_a_hanging_endpoint_does_not_hold_up_the_feed(
         first = world.new_alert()
         assert receiver.received.wait(WAIT_S)  # the worker is now stuck in that request
         second = world.new_alert()
-        events = []
+        events: list[int] = []
         while len(events) < 2:
             event = stream.next()
             assert event is not None

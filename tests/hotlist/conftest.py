@@ -68,7 +68,7 @@ def choices_at(
     plate: str, position: int, options: list[tuple[str, float]], confidence: float = 0.97
 ) -> tuple[tuple[CharChoice, ...], ...]:
     """Per-position choices where one position hesitates between `options`."""
-    out = [(CharChoice(char=c, p=confidence),) for c in plate]
+    out: list[tuple[CharChoice, ...]] = [(CharChoice(char=c, p=confidence),) for c in plate]
     out[position] = tuple(CharChoice(char=c, p=p) for c, p in options)
     return tuple(out)
 

@@ -188,7 +188,9 @@ def test_resident_reads_stay_silent_on_their_own_site_list_only(tmp_path: Path) 
     base = build(
         tmp_path, [("RES1234", ""), ("RES1234", "CA")], lists=[NCIC, HOA], owner={"RES1234": 2}
     )
-    safe = {7: {canonical("RES1234"): (SafeEntry("RES1234", None, "Unit 4", 0),)}}
+    safe: dict[int, dict[str, tuple[SafeEntry, ...]]] = {
+        7: {canonical("RES1234"): (SafeEntry("RES1234", None, "Unit 4", 0),)}
+    }
     matcher = Matcher(base.index, safe)
     at_home = matcher.match(make_read("RES1234"), site_id=7)
     assert at_home.resident and at_home.decision == "resident"
@@ -258,7 +260,9 @@ def test_a_batch_is_matched_exactly_as_read_by_read(
 
     entries = [(p, "CA" if i % 3 else "") for i, p in enumerate(plates)] + [("AB?0*", "")]
     base = build(Path(tempfile.mkdtemp(prefix="pw-batch-")), entries)
-    safe = {7: {canonical(plates[0]): (SafeEntry(plates[0], None, "Unit 1", 0),)}}
+    safe: dict[int, dict[str, tuple[SafeEntry, ...]]] = {
+        7: {canonical(plates[0]): (SafeEntry(plates[0], None, "Unit 1", 0),)}
+    }
     matcher = Matcher(base.index, safe)
     site_ids = sites[: len(reads)]
     one_by_one = [matcher.match(r, site_id=s) for r, s in zip(reads, site_ids, strict=True)]

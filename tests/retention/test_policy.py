@@ -146,8 +146,13 @@ def test_due_clause_agrees_with_the_policy_arithmetic(
     terms = {"plain": (30, 24), "short": (7, 2), "odd": (10, 480)}
     for site, age_s, resident, no_site in reads:
         captured = NOW - timedelta(seconds=age_s)
-        kw = {"site_id": None} if no_site else {}
-        read_id = world.read(f"{site}-cam0", captured, resident=resident, images=False, **kw)
+        read_id = world.read(
+            f"{site}-cam0",
+            captured,
+            resident=resident,
+            images=False,
+            site_id=None if no_site else -1,
+        )
         days, hours = terms[site]
         keep_hours = min(hours, days * 24) if resident else days * 24
         if age_s >= keep_hours * 3600:

@@ -296,6 +296,7 @@ class MatcherWorld(RuleBasedStateMachine):
         alert_count: Counter[tuple[str, str, str]] = Counter()
         read_count: Counter[tuple[str, str, str]] = Counter()
         for name, plate, site_id, seen in alerts:
+            assert site_id is not None
             key = (name, plate, sites[site_id])
             alert_count[key] += 1
             read_count[key] += seen
