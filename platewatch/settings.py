@@ -21,6 +21,7 @@ from alpr.settings import EdgeSettings, ModelSettings
 from console.settings import ConsoleSettings
 from hotlist.settings import MatchSettings
 from retention.settings import RetentionSettings
+from store.settings import AuditSettings, CheckpointPaths
 from stream.settings import StreamSettings
 
 CONFIG_ENV = "PLATEWATCH_CONFIG"
@@ -51,12 +52,20 @@ class Settings(BaseSettings):
     matching: MatchSettings = Field(default_factory=MatchSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'platewatch.db').as_posix()}"
+
+    def checkpoint_paths(self) -> CheckpointPaths:
+        """The checkpoint key and sink, relative paths taken under `data_dir`."""
+        return CheckpointPaths(
+            key=self.data_dir / self.audit.checkpoint_key_path,
+            sink=self.data_dir / self.audit.checkpoint_sink_path,
+        )
 
     @classmethod
     def settings_customise_sources(
