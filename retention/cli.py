@@ -138,12 +138,18 @@ def purge_command(
     try:
         with _progress_reporter(total) as progress:
             result = run_purge(
-                engine, settings.retention, settings.edge.image_root, progress=progress
+                engine,
+                settings.retention,
+                settings.edge.image_root,
+                progress=progress,
+                checkpoints=settings.checkpoint_paths(),
             )
     except PurgeAlreadyRunningError as exc:
         raise _busy(exc, as_json) from exc
     typer.echo(dump(result)) if as_json else _echo(result_lines(result))
-    if result.failed_paths:
+    if result.checkpoint_error:
+        typer.echo(f"no checkpoint signed after the purge: {result.checkpoint_error}", err=True)
+    if result.failed_paths or result.checkpoint_error:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
@@ -158,7 +164,12 @@ def audit_command(as_json: JsonOption = False, config: ConfigOption = None) -> N
 
     settings = _settings(config)
     try:
-        report = run_audit(_engine(settings), settings.retention, settings.edge.image_root)
+        report = run_audit(
+            _engine(settings),
+            settings.retention,
+            settings.edge.image_root,
+            checkpoints=settings.checkpoint_paths(),
+        )
     except PurgeAlreadyRunningError as exc:
         raise _busy(exc, as_json) from exc
     if as_json:

@@ -101,7 +101,9 @@ def verify_command(config: ConfigOption = None) -> None:
     engine = make_engine(settings.effective_database_url)
     try:
         with make_session_factory(engine)() as session:
-            problems = [f"audit event {b.event_id}: {b.problem}" for b in verify_audit_chain(session)]
+            problems = [
+                f"audit event {b.event_id}: {b.problem}" for b in verify_audit_chain(session)
+            ]
             problems += verify_checkpoints(session, "audit", settings.checkpoint_paths())
     finally:
         engine.dispose()
