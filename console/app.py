@@ -22,7 +22,9 @@ from console.routes import ROUTERS
 from console.routes.ops import metrics_registry
 from console.webhook_worker import WebhookWorker
 from platewatch.settings import Settings
+from store.checkpoints import CheckpointError, publish_checkpoints
 from store.db import make_engine, make_session_factory
+from store.signing import CheckpointKeyError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,20 @@ DOCS_CSP = (
 )
 
 
+async def _checkpoint_every(app: FastAPI, interval_s: float) -> None:
+    """Sign the chains' heads every interval (the first one interval after start-up)."""
+    settings: Settings = app.state.settings
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(
+                publish_checkpoints, app.state.engine, settings.checkpoint_paths()
+            )
+        except (CheckpointError, CheckpointKeyError, OSError, SQLAlchemyError):
+            # Loud but not fatal: `platewatch audit verify` says what is wrong.
+            log.exception("hourly checkpoint not signed")
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     feed: AlertFeed = app.state.feed
@@ -46,6 +62,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The poller keeps trying; the console still serves its pages meanwhile.
         log.warning("alert feed could not read the database at start-up", exc_info=True)
     poller = asyncio.create_task(feed.run(), name="alert-feed")
+    interval = app.state.settings.audit.checkpoint_interval_s
+    tasks = [poller]
+    if interval > 0:
+        tasks.append(asyncio.create_task(_checkpoint_every(app, interval), name="checkpoints"))
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:
         worker.start()
@@ -53,9 +73,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         feed.close()
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         app.state.engine.dispose()

@@ -378,6 +378,8 @@ def _checkpoint(engine: Engine, paths: CheckpointPaths | None) -> str | None:
     try:
         publish_checkpoints(engine, paths)
     except (CheckpointError, CheckpointKeyError, OSError) as exc:
-        log.error("purge done but no checkpoint signed: %s", exc)
-        return str(exc)
-    return None
+        problem = str(exc)
+    else:
+        return None
+    log.error("purge done but no checkpoint signed: %s", problem)
+    return problem

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from store.checkpoints import (
     GENESIS,
     Checkpoint,
-    checkpoint_of_row,
     chain_head,
+    checkpoint_of_row,
     head_problem,
     read_sink,
     signature_problem,

@@ -119,11 +119,20 @@ def test_an_edit_of_any_covered_column_fails(
         spare = RetentionRun(owner="host:2", policy={})
         s.add(spare)
         s.flush()
-        value = {"young": young, "other_run": s.get_one(RetentionReceipt, receipts[1]).run_id,
-                 "spare_run": spare.id}.get(value, value) if isinstance(value, str) else value
+        value = (
+            {
+                "young": young,
+                "other_run": s.get_one(RetentionReceipt, receipts[1]).run_id,
+                "spare_run": spare.id,
+            }.get(value, value)
+            if isinstance(value, str)
+            else value
+        )
         if table is RetentionPurgedRead:
             victim = s.scalars(
-                select(RetentionPurgedRead.read_id).where(RetentionPurgedRead.run_id == first.run_id)
+                select(RetentionPurgedRead.read_id).where(
+                    RetentionPurgedRead.run_id == first.run_id
+                )
             ).first()
             where = RetentionPurgedRead.read_id == victim
         elif table is RetentionReceipt:

@@ -73,7 +73,9 @@ def test_cutting_the_newest_rows_fails(
     assert "audit chain, checkpoint 2" in problem and "head row 6 no longer exists" in problem
     with pytest.raises(CheckpointError, match="refusing to sign a new checkpoint"):
         publish_checkpoints(engine, paths)
-    _events(session_factory, cut, actor="intruder")  # refilled to the same count: the head is still gone
+    _events(
+        session_factory, cut, actor="intruder"
+    )  # refilled to the same count: the head is still gone
     # (SQLite hands the freed id 6 out again, to a row with another hash.)
     assert any(
         "no longer exists" in p or "head row 6 has another hash" in p
@@ -136,10 +138,14 @@ def test_sink_and_database_must_agree(
     _history(engine, session_factory, paths)
     with session_factory.begin() as s:
         s.execute(
-            delete(AuditCheckpoint).where(AuditCheckpoint.chain == "audit", AuditCheckpoint.seq == 2)
+            delete(AuditCheckpoint).where(
+                AuditCheckpoint.chain == "audit", AuditCheckpoint.seq == 2
+            )
         )
-    assert any("checkpoint 2 is in the sink but not in the database" in p
-               for p in _verify(session_factory, paths))
+    assert any(
+        "checkpoint 2 is in the sink but not in the database" in p
+        for p in _verify(session_factory, paths)
+    )
     publish_checkpoints(engine, paths)  # the next writer copies the sink's line back
     assert _verify(session_factory, paths) == []
 
@@ -157,4 +163,3 @@ def test_rows_without_any_checkpoint_fail(
     assert "2 rows but no checkpoint" in problem and "platewatch audit checkpoint" in problem
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
-

@@ -1,7 +1,7 @@
 """signed checkpoints of the audit log and receipt chains; receipts hash their journal rows
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0003 (temporarily 0002 until 0003 is merged)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from store.base import UTCDateTime
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0002"  # TEMPORARY: "0003" is another helper's; re-chain at merge
 branch_labels = None
 depends_on = None
 
