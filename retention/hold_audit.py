@@ -56,6 +56,10 @@ def _hold_problem(
             f"its read, reason, case, placer or end differs from audit event {placed.id}: "
             "the hold was edited"
         )
+    return _release_problem(hold, released)
+
+
+def _release_problem(hold: RetentionHold, released: AuditEvent | None) -> str | None:
     if released is None:
         if hold.released_at is not None or hold.released_by is not None:
             return "released, but no audit event released it: the hold was edited"

@@ -208,9 +208,7 @@ def test_a_deleted_or_slipped_in_hold_is_flagged(world: World) -> None:
     placed = _hold(world, held, 10)
     with world.factory.begin() as s:
         s.delete(s.get_one(RetentionHold, placed))
-        s.add(
-            RetentionHold(read_id=held, reason="quiet", placed_by="x", until=NOW + timedelta(1))
-        )
+        s.add(RetentionHold(read_id=held, reason="quiet", placed_by="x", until=NOW + timedelta(1)))
     report = _hold_audit(world)
     details = sorted(v.detail for v in report.violations if v.kind == "hold")
     assert len(details) == 2
