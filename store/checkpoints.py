@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.base import utcnow
@@ -272,10 +273,18 @@ def publish_checkpoints(
     """Checkpoint each chain in one transaction under the sink's lock; raises CheckpointError."""
     signer = load_or_create_key(paths.key)
     written = []
-    with open_sink(paths.sink) as fd, make_session_factory(engine).begin() as session:
-        lines = read_sink(paths.sink)
-        for chain in chains:
-            written.append(write_checkpoint(session, chain, signer, fd, lines))
+    try:
+        with open_sink(paths.sink) as fd, make_session_factory(engine).begin() as session:
+            lines = read_sink(paths.sink)
+            for chain in chains:
+                written.append(write_checkpoint(session, chain, signer, fd, lines))
+    except IntegrityError as exc:
+        # The table holds a checkpoint the sink lacks: the writer must not paper over that.
+        msg = (
+            f"the database holds checkpoints that {paths.sink} lacks; "
+            "`platewatch audit verify` lists them"
+        )
+        raise CheckpointError(msg) from exc
     for cp in written:
         log.info("checkpoint %s/%s: head %s, %s rows", cp.chain, cp.seq, cp.head_id, cp.row_count)
     return written

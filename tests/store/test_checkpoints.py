@@ -163,3 +163,14 @@ def test_rows_without_any_checkpoint_fail(
     assert "2 rows but no checkpoint" in problem and "platewatch audit checkpoint" in problem
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
+
+
+def test_a_checkpoint_only_the_database_holds_blocks_the_writer(
+    engine: Engine, session_factory: sessionmaker[Session], paths: CheckpointPaths
+) -> None:
+    _history(engine, session_factory, paths)
+    lines = paths.sink.read_text().splitlines(keepends=True)
+    paths.sink.write_text("".join(lines[:-2]))
+    with pytest.raises(CheckpointError, match="the database holds checkpoints that"):
+        publish_checkpoints(engine, paths)
+    assert paths.sink.read_text().count("\n") == 2  # the sink keeps only what was committed
