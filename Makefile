@@ -41,6 +41,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(MODELS_STAMP)
 	$(BIN)/python -m bench

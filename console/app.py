@@ -23,7 +23,9 @@ from console.routes.ops import metrics_registry, start_metrics_listener
 from console.settings import ConsoleSections
 from console.wakeup import PgWakeup
 from console.webhook_worker import WebhookWorker
+from store.checkpoints import CheckpointError, publish_checkpoints
 from store.db import make_engine, make_session_factory
+from store.signing import CheckpointKeyError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,20 @@ DOCS_CSP = (
     "default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-inline'; "
     "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
 )
+
+
+async def _checkpoint_every(app: FastAPI, interval_s: float) -> None:
+    """Sign the chains' heads every interval (the first one interval after start-up)."""
+    settings: ConsoleSections = app.state.settings
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(
+                publish_checkpoints, app.state.engine, settings.checkpoint_paths()
+            )
+        except (CheckpointError, CheckpointKeyError, OSError, SQLAlchemyError):
+            # Loud but not fatal: `platewatch audit verify` says what is wrong.
+            log.exception("hourly checkpoint not signed")
 
 
 @asynccontextmanager
@@ -52,6 +68,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         wakeup = PgWakeup(app.state.engine.url, feed.wake)
         wakeup.start()
     app.state.wakeup = wakeup
+    interval = app.state.settings.audit.checkpoint_interval_s
+    tasks = [poller]
+    if interval > 0:
+        tasks.append(asyncio.create_task(_checkpoint_every(app, interval), name="checkpoints"))
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:
         worker.start()
@@ -66,9 +86,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if wakeup is not None:
             await asyncio.to_thread(wakeup.stop)
         feed.close()
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         app.state.engine.dispose()

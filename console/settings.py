@@ -9,6 +9,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
+from store.settings import AuditSettings, CheckpointPaths
+
 # Letters, digits and `-` `/` `.`, 4-32 long, starting with a letter or digit (2024-001234,
 # CR24/5567, 24-HOM-0012); matched case-insensitively, and a digit is required besides.
 DEFAULT_CASE_NUMBER_PATTERN = r"^[A-Z0-9][A-Z0-9/.-]{3,31}$"
@@ -150,3 +152,8 @@ class ConsoleSections(Protocol):
 
     @property
     def effective_database_url(self) -> str: ...
+
+    @property
+    def audit(self) -> AuditSettings: ...
+
+    def checkpoint_paths(self) -> CheckpointPaths: ...

@@ -7,7 +7,9 @@ what the audit log and retention receipts prove.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +17,8 @@ from sqlalchemy.orm import Session
 from console.schemas.audit import TransparencyRow
 from console.scope import alerts_of_agency, shared_camera_ids, shared_site_ids
 from console.search import SEARCH_ACTION
+from store.checkpoints import Checkpoint, latest_checkpoints
+from store.signing import CheckpointKeyError, load_key
 from store.tables import (
     Agency,
     Alert,
@@ -115,3 +119,22 @@ def transparency(
 
 def current_month() -> str:
     return f"{datetime.now(UTC):%Y-%m}"
+
+
+@dataclass(frozen=True)
+class PublishedHeads:
+    """The newest signed checkpoint of each chain and the key that verifies them."""
+
+    public_key: str | None
+    key_id: str | None
+    checkpoints: tuple[Checkpoint, ...]
+
+
+def published_heads(session: Session, key_path: Path) -> PublishedHeads:
+    """What the transparency page publishes so anyone can check the chains' heads."""
+    try:
+        verifier = load_key(key_path).verifier
+    except CheckpointKeyError:
+        # No key yet (nothing signed) or unreadable here: publish the checkpoints anyway.
+        return PublishedHeads(None, None, tuple(latest_checkpoints(session)))
+    return PublishedHeads(verifier.public_b64, verifier.key_id, tuple(latest_checkpoints(session)))

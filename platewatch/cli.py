@@ -87,11 +87,11 @@ def _register_stages() -> None:
     # while the heavy imports (onnxruntime, cv2, kafka) stay inside the commands.
     from platewatch.commands.alpr import register as register_alpr
     from platewatch.commands.console import register as register_console
+    from platewatch.commands.db import register as register_store
     from platewatch.commands.lists import register as register_lists
     from platewatch.commands.org import register as register_org
+    from platewatch.commands.retention import register as register_retention
     from platewatch.commands.stream import register as register_stream
-    from retention.cli import register as register_retention
-    from store.cli import register as register_store
 
     for register in (
         register_alpr,

@@ -22,6 +22,7 @@ from alpr.settings import EdgeSettings, ModelSettings
 from console.settings import ConsoleSettings
 from hotlist.settings import MatchSettings
 from retention.settings import RetentionSettings
+from store.settings import AuditSettings, CheckpointPaths
 from stream.settings import StreamSettings
 
 CONFIG_ENV = "PLATEWATCH_CONFIG"
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     matching: MatchSettings = Field(default_factory=MatchSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
     def _paths_under_data_dir(self) -> Settings:
@@ -87,6 +89,8 @@ class Settings(BaseSettings):
             "matching.index_dir": str(index_dir) if index_dir else "(a cache per database)",
             "models.cache_dir": str(self.models.cache_dir),
             "stream.broker_cache_dir": str(self.stream.broker_cache_dir),
+            "audit.checkpoint_key_path": str(self.checkpoint_paths().key),
+            "audit.checkpoint_sink_path": str(self.checkpoint_paths().sink),
         }
 
     @property
@@ -94,6 +98,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'platewatch.db').as_posix()}"
+
+    def checkpoint_paths(self) -> CheckpointPaths:
+        """The checkpoint key and sink, relative paths taken under `data_dir`."""
+        return CheckpointPaths(
+            key=_under(self.data_dir, self.audit.checkpoint_key_path),
+            sink=_under(self.data_dir, self.audit.checkpoint_sink_path),
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -15,13 +15,16 @@ from sqlalchemy import Engine, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from retention.files import is_temp_name, scan_images
+from retention.hold_audit import verify_holds
 from retention.holds import held_clause
 from retention.lock import purge_lock
 from retention.policy import describe_period, due_clause, load_policy
 from retention.receipts import verify_receipts
 from retention.settings import RetentionSettings
 from store.base import utcnow
+from store.checkpoint_verify import verify_checkpoints
 from store.db import make_session_factory
+from store.settings import CheckpointPaths
 from store.tables import (
     PlateReadRow,
     RetentionBatch,
@@ -257,8 +260,10 @@ def audit_retention(
     *,
     now: datetime | None = None,
     limit: int = 1000,
+    checkpoints: CheckpointPaths | None = None,
 ) -> AuditReport:
-    """Every check; `limit` caps how many violations of each kind are listed."""
+    """Every check; `limit` caps how many violations of each kind are listed. With
+    `checkpoints`, the receipt chain's head must also match its last signed checkpoint."""
     now = now or utcnow()
     grace = timedelta(minutes=settings.audit_grace_minutes)
     violations: list[Violation] = []
@@ -270,17 +275,28 @@ def audit_retention(
     violations += [
         Violation("receipt", f"receipt:{p.receipt_id}", p.problem) for p in verify_receipts(session)
     ]
+    violations += [Violation("hold", subject, why) for subject, why in verify_holds(session)]
+    if checkpoints is not None:
+        violations += [
+            Violation("checkpoint", "chain:receipts", problem)
+            for problem in verify_checkpoints(session, "receipts", checkpoints)
+        ]
     reads = session.scalar(select(func.count()).select_from(PlateReadRow)) or 0
     receipts = session.scalar(select(func.count()).select_from(RetentionReceipt)) or 0
     return AuditReport(now, reads, files_seen, receipts, tuple(violations))
 
 
 def run_audit(
-    engine: Engine, settings: RetentionSettings, image_root: Path, *, now: datetime | None = None
+    engine: Engine,
+    settings: RetentionSettings,
+    image_root: Path,
+    *,
+    now: datetime | None = None,
+    checkpoints: CheckpointPaths | None = None,
 ) -> AuditReport:
     """Audit under the purge lock; raises PurgeAlreadyRunningError if a purge keeps it."""
     with purge_lock(engine, wait_s=settings.lock_wait_s), make_session_factory(engine)() as s:
-        return audit_retention(s, settings, image_root, now=now)
+        return audit_retention(s, settings, image_root, now=now, checkpoints=checkpoints)
 
 
 def kinds(violations: Iterable[Violation]) -> dict[str, int]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
+from retention.hold_audit import PLACE_ACTION, RELEASE_ACTION
 from store.audit import record_audit
 from store.base import utcnow
 from store.tables import Alert, AlertSighting, PlateReadRow, RetentionHold
@@ -143,7 +144,7 @@ def place_hold(
     record_audit(
         session,
         actor=actor,
-        action="retention.hold.place",
+        action=PLACE_ACTION,
         subject=f"read:{read_id}",
         case_number=hold.case_number,
         purpose=reason,
@@ -178,7 +179,7 @@ def release_hold(
     record_audit(
         session,
         actor=actor,
-        action="retention.hold.release",
+        action=RELEASE_ACTION,
         subject=f"read:{hold.read_id}",
         case_number=hold.case_number,
         purpose=reason,

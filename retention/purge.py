@@ -45,7 +45,10 @@ from retention.policy import RetentionPolicy, due_clause, load_policy, site_of_r
 from retention.receipts import ReceiptView, get_receipt, issue_receipt
 from retention.settings import RetentionSettings
 from store.base import utcnow
+from store.checkpoints import CheckpointError, publish_checkpoints
 from store.db import make_session_factory
+from store.settings import CheckpointPaths
+from store.signing import CheckpointKeyError
 from store.tables import PlateReadRow, RetentionBatch, RetentionPurgedRead, RetentionRun
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ class PurgeResult:
     files_missing: int
     failed_paths: tuple[str, ...]
     elapsed_s: float
+    # Why no checkpoint was signed after the purge (None when one was, or none was asked for).
+    checkpoint_error: str | None = None
 
 
 ProgressCallback = Callable[[PurgeProgress], None]
@@ -336,11 +341,13 @@ def run_purge(
     *,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
+    checkpoints: CheckpointPaths | None = None,
 ) -> PurgeResult:
     """Purge everything due at `now` (default: the clock) under the retention lock.
 
-    Finishes any run a kill interrupted first. Raises PurgeAlreadyRunningError when another
-    purge holds the lock (after waiting `settings.lock_wait_s`).
+    Finishes any run a kill interrupted first, and with `checkpoints` signs the heads of the
+    receipt chain and the audit log once the receipt is committed. Raises
+    PurgeAlreadyRunningError when another purge holds the lock (after `settings.lock_wait_s`).
     """
     started = time.monotonic()
     factory = make_session_factory(engine)
@@ -348,6 +355,7 @@ def run_purge(
     with purge_lock(engine, wait_s=settings.lock_wait_s):
         recovered = purge.recover()
         receipt_id = purge.run(now)
+        checkpoint_error = _checkpoint(engine, checkpoints)
     with factory() as session:
         receipt = get_receipt(session, receipt_id)
         earlier = tuple(v for rid in recovered if (v := get_receipt(session, rid)) is not None)
@@ -359,4 +367,19 @@ def run_purge(
         files_missing=purge.missing,
         failed_paths=purge.failed,
         elapsed_s=time.monotonic() - started,
+        checkpoint_error=checkpoint_error,
     )
+
+
+def _checkpoint(engine: Engine, paths: CheckpointPaths | None) -> str | None:
+    # After the receipt's commit: a checkpoint of an uncommitted head would accuse us later.
+    if paths is None:
+        return None
+    try:
+        publish_checkpoints(engine, paths)
+    except (CheckpointError, CheckpointKeyError, OSError) as exc:
+        problem = str(exc)
+    else:
+        return None
+    log.error("purge done but no checkpoint signed: %s", problem)
+    return problem

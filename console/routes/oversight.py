@@ -19,7 +19,7 @@ from console.schemas.audit import (
     SearchRecordPublic,
     TransparencyRow,
 )
-from console.transparency import MonthError, current_month, transparency
+from console.transparency import MonthError, current_month, published_heads, transparency
 from retention.receipts import ReceiptView, list_receipts, verify_receipts
 from store.audit import verify_audit_chain
 
@@ -202,10 +202,18 @@ def api_transparency(
 
 
 @router.get("/transparency", include_in_schema=False)
-def transparency_page(request: Request, me: Auditor, db: DbSession, month: str = "") -> Response:
+def transparency_page(
+    request: Request, me: Auditor, db: DbSession, settings: SettingsDep, month: str = ""
+) -> Response:
     rows = _transparency(db, month or None, None)
     return render(
-        request, "transparency.html", me, rows=rows, month=month or current_month(), public=False
+        request,
+        "transparency.html",
+        me,
+        rows=rows,
+        month=month or current_month(),
+        public=False,
+        heads=published_heads(db, settings.checkpoint_paths().key),
     )
 
 
@@ -219,5 +227,11 @@ def public_transparency(
         )
     rows = _transparency(db, month or None, None)
     return render(
-        request, "transparency.html", None, rows=rows, month=month or current_month(), public=True
+        request,
+        "transparency.html",
+        None,
+        rows=rows,
+        month=month or current_month(),
+        public=True,
+        heads=published_heads(db, settings.checkpoint_paths().key),
     )

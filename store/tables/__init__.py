@@ -10,6 +10,7 @@ from store.tables.accounts import (
     WebhookDelivery,
 )
 from store.tables.audit import AuditEvent
+from store.tables.checkpoints import AuditCheckpoint
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
@@ -27,6 +28,7 @@ __all__ = [
     "AlertOutbox",
     "AlertSighting",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "Camera",
     "Hotlist",

@@ -85,6 +85,9 @@ class RetentionReceipt(Base):
     range_start: Mapped[datetime | None] = mapped_column(default=None)
     range_end: Mapped[datetime | None] = mapped_column(default=None)
     ids_digest: Mapped[str] = mapped_column(String(64))
+    # Every journal column of every purged read, hashed (see retention.receipts.items_digest);
+    # empty on receipts written before it existed, which the aggregate checks still cover.
+    items_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -214,3 +215,31 @@ def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, C
     searches = auditor.get("/api/audit/export.csv", params={"action": "reads.search"})
     purposes = [r["purpose"] for r in csv.DictReader(io.StringIO(searches.text, newline=""))]
     assert "'" + reason in purposes and reason not in purposes
+
+
+def test_public_transparency_publishes_the_signed_heads(world: World, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from console.app import create_app
+    from platewatch.settings import load_settings
+    from store.checkpoint_verify import verify_checkpoints
+    from store.checkpoints import publish_checkpoints
+
+    settings = load_settings(
+        database_url=world.url,
+        data_dir=tmp_path,
+        edge={"image_root": str(world.image_root)},
+        console={"public_transparency": True},
+    )
+    written = publish_checkpoints(world.engine, settings.checkpoint_paths())
+    with world.session() as s:
+        assert verify_checkpoints(s, "audit", settings.checkpoint_paths()) == []
+    with TestClient(create_app(settings, webhooks=False)) as client:
+        page = client.get("/public/transparency")
+    assert page.status_code == 200
+    from store.signing import load_key
+
+    public = load_key(settings.checkpoint_paths().key).verifier.public_b64
+    assert public in page.text
+    for cp in written:
+        assert cp.signature in page.text and cp.head_hash in page.text

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from retention.cli import parse_until
+from platewatch.commands.retention import parse_until
 from store.tables import AuditEvent
 from tests.retention.cli import cli_env, run
 from tests.retention.world import World
@@ -125,3 +125,40 @@ def test_parse_until_forms() -> None:
     assert parse_until("2025-06-01T18:30Z") == datetime(2025, 6, 1, 18, 30, tzinfo=UTC)
     soon = parse_until("7d") - datetime.now(UTC)
     assert timedelta(days=6, hours=23) < soon <= timedelta(days=7)
+
+
+@sqlite_only
+def test_purge_signs_a_checkpoint_and_a_cut_tail_fails_both_audits(
+    world: World, db_url: str
+) -> None:
+    import subprocess
+
+    from sqlalchemy import delete
+
+    from store.tables import RetentionReceipt
+    from tests.retention.cli import PLATEWATCH
+
+    _old_and_young(world)
+    env = cli_env(db_url, world.image_root)
+    assert run(env, "purge").returncode == 0
+    var = world.image_root.parent / "var"
+    assert (var / "keys" / "checkpoint-ed25519.pem").stat().st_mode & 0o077 == 0
+    assert (var / "audit-checkpoints.jsonl").read_text().count("\n") == 2
+
+    def verify() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PLATEWATCH, "audit", "verify"], env=env, capture_output=True, text=True, check=False
+        )
+
+    assert verify().returncode == 0, verify().stdout
+    assert run(env, "audit").returncode == 0
+    with world.factory.begin() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.subject == "receipt:1"))
+        s.execute(delete(RetentionReceipt).where(RetentionReceipt.id == 1))
+    audit = run(env, "audit")
+    assert audit.returncode == 1
+    assert "checkpoint: chain:receipts: receipts chain, checkpoint 1" in audit.stdout
+    assert "head row 1 no longer exists" in audit.stdout
+    verified = verify()
+    assert verified.returncode == 1
+    assert verified.stdout.startswith("audit log does not verify: audit chain, checkpoint 1")

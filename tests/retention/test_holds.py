@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from retention.audit import audit_retention
+from retention.audit import AuditReport, audit_retention
 from retention.holds import HoldError, is_held, list_holds, place_hold, release_hold
 from retention.plan import plan_purge
 from retention.purge import run_purge
@@ -165,3 +165,52 @@ def _assert_nothing_written(world: World) -> None:
     with world.factory() as s:
         assert s.scalar(select(func.count()).select_from(RetentionHold)) == 0
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def _hold_audit(world: World) -> AuditReport:
+    with world.factory() as s:
+        return audit_retention(s, settings(), world.image_root, now=NOW)
+
+
+_HOLD_EDITS = [
+    ("read_id", "other"),
+    ("reason", "nothing"),
+    ("case_number", "2025-9999"),
+    ("placed_by", "someone-else"),
+    ("until", NOW + timedelta(days=900)),
+    ("released_at", None),
+    ("released_by", "someone-else"),
+    ("release_reason", "whim"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), _HOLD_EDITS, ids=[c for c, _ in _HOLD_EDITS])
+def test_an_edited_hold_is_flagged(world: World, column: str, value: object) -> None:
+    world.site("oak")
+    held = world.read("oak-cam0", days_ago(1))
+    other = world.read("oak-cam0", days_ago(1))
+    placed = _hold(world, held, 10, case_number="2025-0042")
+    released = _hold(world, held, 20)
+    with world.factory.begin() as s:
+        release_hold(s, released, actor="admin-bob", reason="case closed", now=NOW)
+    assert _hold_audit(world).ok
+    target = released if column.startswith("release") else placed
+    with world.factory.begin() as s:
+        s.get_one(RetentionHold, target).__setattr__(column, other if value == "other" else value)
+    report = _hold_audit(world)
+    assert [(v.kind, v.subject) for v in report.violations] == [("hold", f"hold:{target}")]
+    assert "edited" in report.violations[0].detail
+
+
+def test_a_deleted_or_slipped_in_hold_is_flagged(world: World) -> None:
+    world.site("oak")
+    held = world.read("oak-cam0", days_ago(1))
+    placed = _hold(world, held, 10)
+    with world.factory.begin() as s:
+        s.delete(s.get_one(RetentionHold, placed))
+        s.add(RetentionHold(read_id=held, reason="quiet", placed_by="x", until=NOW + timedelta(1)))
+    report = _hold_audit(world)
+    details = sorted(v.detail for v in report.violations if v.kind == "hold")
+    assert len(details) == 2
+    assert "placed this hold but it is missing" in details[0]
+    assert "no audit event placed this hold" in details[1]

@@ -1,4 +1,4 @@
-"""Command-line commands of the `retention` stage: purge, audit, receipts and legal holds.
+"""Commands of the retention stage: purge, audit, receipts and legal holds.
 
 Exit codes are for cron and monitoring: 0 all well, 1 violations or files that could not be
 deleted, 2 bad settings or arguments, 75 (EX_TEMPFAIL) another purge holds the lock.
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from platewatch.commands.common import ConfigOption, settings_of
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -39,9 +41,6 @@ hold_app = typer.Typer(
 )
 retention_app.add_typer(hold_app, name="hold")
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="YAML settings file (default $PLATEWATCH_CONFIG)")
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON document")]
 ActorOption = Annotated[
     str | None, typer.Option("--actor", help="who does this, for the audit log (default cli:$USER)")
@@ -50,13 +49,8 @@ ActorOption = Annotated[
 
 def _settings(config: Path | None) -> Settings:
     from platewatch.logs import configure_logging
-    from platewatch.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings(config)
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+    settings = settings_of(config)
     configure_logging()
     return settings
 
@@ -138,12 +132,18 @@ def purge_command(
     try:
         with _progress_reporter(total) as progress:
             result = run_purge(
-                engine, settings.retention, settings.edge.image_root, progress=progress
+                engine,
+                settings.retention,
+                settings.edge.image_root,
+                progress=progress,
+                checkpoints=settings.checkpoint_paths(),
             )
     except PurgeAlreadyRunningError as exc:
         raise _busy(exc, as_json) from exc
     typer.echo(dump(result)) if as_json else _echo(result_lines(result))
-    if result.failed_paths:
+    if result.checkpoint_error:
+        typer.echo(f"no checkpoint signed after the purge: {result.checkpoint_error}", err=True)
+    if result.failed_paths or result.checkpoint_error:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
@@ -158,7 +158,12 @@ def audit_command(as_json: JsonOption = False, config: ConfigOption = None) -> N
 
     settings = _settings(config)
     try:
-        report = run_audit(_engine(settings), settings.retention, settings.edge.image_root)
+        report = run_audit(
+            _engine(settings),
+            settings.retention,
+            settings.edge.image_root,
+            checkpoints=settings.checkpoint_paths(),
+        )
     except PurgeAlreadyRunningError as exc:
         raise _busy(exc, as_json) from exc
     if as_json:

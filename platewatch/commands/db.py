@@ -1,0 +1,109 @@
+"""`platewatch db ...`: schema migrations; `platewatch audit ...`: the audit log's checkpoints.
+
+`audit` exit codes: 0 all well, 1 the chain or its checkpoints do not verify, 2 bad settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from platewatch.commands.common import ConfigOption, engine_of, settings_of
+
+if TYPE_CHECKING:
+    from platewatch.settings import Settings
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The hash-chained audit log and the signed checkpoints of its head.", no_args_is_help=True
+)
+
+
+@db_app.command("upgrade")
+def upgrade_command(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+    config: ConfigOption = None,
+) -> None:
+    """Create or migrate the database schema to the newest revision."""
+    from store.schema import upgrade
+
+    settings = settings_of(config)
+    with engine_of(settings, check_schema=False) as engine:
+        upgrade(engine, revision)
+    typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is at {revision}")
+
+
+def _settings(config: Path | None) -> Settings:
+    return settings_of(config)
+
+
+@audit_app.command("keygen")
+def keygen_command(config: ConfigOption = None) -> None:
+    """Create the Ed25519 key that signs checkpoints (mode 0600); prints its public key."""
+    from store.signing import CheckpointKeyError, create_key
+
+    path = _settings(config).checkpoint_paths().key
+    try:
+        signer = create_key(path)
+    except CheckpointKeyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    verifier = signer.verifier
+    typer.echo(f"checkpoint key {path} (key id {verifier.key_id})")
+    typer.echo(f"public key (Ed25519, base64): {verifier.public_b64}")
+
+
+@audit_app.command("checkpoint")
+def checkpoint_command(config: ConfigOption = None) -> None:
+    """Sign the heads of the audit log and the receipt chain; run it from cron, hourly."""
+    from store.checkpoints import CheckpointError, publish_checkpoints
+    from store.db import make_engine
+    from store.signing import CheckpointKeyError
+
+    settings = _settings(config)
+    engine = make_engine(settings.effective_database_url)
+    paths = settings.checkpoint_paths()
+    try:
+        written = publish_checkpoints(engine, paths)
+    except (CheckpointError, CheckpointKeyError) as exc:
+        typer.echo(f"no checkpoint written: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    for cp in written:
+        typer.echo(
+            f"checkpoint {cp.chain}/{cp.seq}: head {cp.head_id} {cp.head_hash[:16]}..., "
+            f"{cp.row_count} rows, appended to {paths.sink}"
+        )
+
+
+@audit_app.command("verify")
+def verify_command(config: ConfigOption = None) -> None:
+    """Recompute the audit log's chain and check it against its signed checkpoints."""
+    from store.audit import verify_audit_chain
+    from store.checkpoint_verify import verify_checkpoints
+    from store.db import make_engine, make_session_factory
+
+    settings = _settings(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            problems = [
+                f"audit event {b.event_id}: {b.problem}" for b in verify_audit_chain(session)
+            ]
+            problems += verify_checkpoints(session, "audit", settings.checkpoint_paths())
+    finally:
+        engine.dispose()
+    if problems:
+        typer.echo(f"audit log does not verify: {problems[0]}")
+        for problem in problems[1:]:
+            typer.echo(f"  also: {problem}")
+        raise typer.Exit(1)
+    typer.echo("audit log verifies: chain intact, head matches its signed checkpoint")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.add_typer(audit_app, name="audit")
