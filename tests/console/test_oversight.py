@@ -17,6 +17,7 @@ from retention.settings import RetentionSettings
 from store.audit import record_audit
 from tests.console.conftest import Caller, World, token_headers
 from tests.console.test_search import _query
+from tests.store.formula_cells import FORMULA_CELLS
 
 
 def test_audit_log_filters_and_pages(world: World, by_token: dict[str, Caller]) -> None:
@@ -181,15 +182,7 @@ def test_audit_page_shows_the_chain_state(
 
 
 def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, Caller]) -> None:
-    formulas = [
-        '=HYPERLINK("http://ev.il")',
-        "=cmd|' /C calc'!A0",
-        "+1+2",
-        "-3+4",
-        "@SUM(A1:A9)",
-        "\t=1+5",
-        "\r=1+6",
-    ]
+    formulas = FORMULA_CELLS
     with world.session() as s:
         for text in formulas:
             record_audit(

@@ -8,7 +8,8 @@ import asyncio
 import itertools
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -225,6 +226,13 @@ def test_an_admin_password_reset_ends_every_session(world: World, live: LiveServ
     assert unknown.status_code == 404 and "no user 'nobody-here'" in unknown.text
 
 
+def _in_own_loop(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine on a loop of its own thread: the browser tests' Playwright keeps a loop
+    running in this one for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
 def test_the_feed_ends_lapsed_credentials_before_its_next_fan_out(world: World) -> None:
     """One query re-checks every open stream; lapsed ones are told and unsubscribed."""
     username = _officer(world)
@@ -238,12 +246,12 @@ def test_the_feed_ends_lapsed_credentials_before_its_next_fan_out(world: World) 
     by_session = feed.subscribe(agency, Credential(session_id=session_id))
     by_token = feed.subscribe(agency, Credential(token_id=token_id))
     unwatched = feed.subscribe(agency)  # no credential to check: ended only by the server
-    asyncio.run(feed.recheck())
+    _in_own_loop(feed.recheck())
     assert feed.subscriber_count == 3
     with world.session() as s:
         revoke_token(s, actor="test", token_id=token_id)
         s.commit()
-    asyncio.run(feed.recheck())
+    _in_own_loop(feed.recheck())
     assert by_token.signed_out and by_token.queue.get_nowait() is None
     assert not by_session.signed_out and feed.subscriber_count == 2
     with world.session() as s:
@@ -251,7 +259,7 @@ def test_the_feed_ends_lapsed_credentials_before_its_next_fan_out(world: World) 
         assert login is not None
         login.expires_at = utcnow()
         s.commit()
-    asyncio.run(feed.recheck())
+    _in_own_loop(feed.recheck())
     assert by_session.signed_out and not unwatched.signed_out
     assert feed.subscriber_count == 1
 

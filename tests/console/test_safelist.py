@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from store.tables import AuditEvent, SafelistEntry
 from tests.console.conftest import Caller, World
+from tests.store.formula_cells import FORMULA_CELLS
 
 GOOD_AND_BAD = (
     "plate,state,label,expires_at\n"
@@ -143,15 +144,7 @@ def test_pages_add_import_and_show_row_errors(world: World, as_user: dict[str, C
     assert "PAGE01" not in admin.get("/safelist").text
 
 
-FORMULAS = [
-    '=HYPERLINK("http://ev.il")',
-    "=cmd|' /C calc'!A0",
-    "+1+2",
-    "-3+4",
-    "@SUM(A1:A9)",
-    "\t=1+5",
-    "\r=1+6",
-]
+FORMULAS = list(FORMULA_CELLS)
 
 
 def test_export_neutralises_formula_labels_and_they_import_back(

@@ -15,6 +15,7 @@ from console.webhooks import WebhookError, check_target, create_webhook
 from store.db import make_engine, make_session_factory
 from store.tables import Alert, Webhook, WebhookDelivery
 from tests.console.conftest import Caller, World, settings_for
+from tests.console.test_webhooks import _deliveries, _disable
 
 
 @pytest.mark.parametrize(
@@ -77,17 +78,3 @@ def test_a_webhook_outside_a_later_allow_list_is_not_sent(world: World) -> None:
     assert delivery.status == "failed" and delivery.attempts == 0
     assert "cad.example.org is not in console.webhook_allow_hosts" in (delivery.last_error or "")
     _disable(world, hook_id)
-
-
-def _disable(world: World, webhook_id: int) -> None:
-    with world.session() as s:
-        hook = s.get(Webhook, webhook_id)
-        assert hook is not None
-        hook.enabled = False
-        s.commit()
-
-
-def _deliveries(world: World, webhook_id: int) -> list[WebhookDelivery]:
-    with world.session() as s:
-        query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
-        return list(s.scalars(query))

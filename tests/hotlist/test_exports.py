@@ -19,19 +19,10 @@ from platewatch.cli import app
 from store.base import Base
 from store.db import make_engine, make_session_factory
 from store.tables import HotlistEntry, SafelistEntry
+from tests.store.formula_cells import FORMULA_CELLS
 
-# One free-text value per dangerous first character (OWASP), plus one already quoted; each
-# short enough for every text column (color: 30).
-DANGEROUS = [
-    '=HYPERLINK("http://ev.il")',
-    "=cmd|' /C calc'!A0",
-    "+1+2",
-    "-3+4",
-    "@SUM(A1:A9)",
-    "\t=1+5",
-    "\r=1+6",
-    "'=7+8",
-]
+# One value per dangerous first character, plus one already quoted.
+DANGEROUS = [*FORMULA_CELLS, "'=7+8"]
 PLATES = [f"FX{n:04d}" for n in range(len(DANGEROUS))]
 
 
