@@ -27,13 +27,43 @@ app.add_typer(config_app, name="config")
 def config_check(
     file: Annotated[Path, typer.Argument(help="YAML settings file to validate")],
 ) -> None:
-    """Validate a settings file (and the PLATEWATCH_* environment) without starting anything."""
-    try:
-        settings = load_settings(file)
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
+    """Validate a settings file (and the PLATEWATCH_* environment) without starting anything:
+    the keys and values, that the database URL parses and that the data dir is writable."""
+    from platewatch.commands.common import BAD_INPUT, fail, settings_of
+
+    settings = settings_of(file)
+    problem = _url_problem(settings.effective_database_url) or _unwritable(settings.data_dir)
+    if problem:
+        fail(f"{file}: {problem}", BAD_INPUT)
     typer.echo(f"{file}: ok (database {settings.effective_database_url.split(':', 1)[0]})")
+
+
+def _url_problem(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        shown = url.rsplit("@", maxsplit=1)[-1]  # never the password
+        return (
+            f"database_url {shown!r} is not a database URL ({exc}); "
+            "use e.g. postgresql+psycopg://user@host/db"
+        )
+    return None
+
+
+def _unwritable(data_dir: Path) -> str | None:
+    """Why a process could not write under data_dir, or None (creating it if it is missing)."""
+    import tempfile
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        return f"data_dir {data_dir} is not writable ({exc.strerror}); create it or fix its owner"
+    return None
 
 
 @config_app.command("show")

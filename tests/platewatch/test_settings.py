@@ -51,7 +51,8 @@ def test_thresholds_must_be_ordered() -> None:
         load_settings(matching={"hit_threshold": 0.5, "verify_threshold": 0.6})
 
 
-def test_config_check_command(tmp_path: Path) -> None:
+def test_config_check_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLATEWATCH_DATA_DIR", str(tmp_path / "var"))
     good = tmp_path / "good.yaml"
     good.write_text("retention:\n  image_days: 30\n")
     bad = tmp_path / "bad.yaml"
@@ -61,8 +62,27 @@ def test_config_check_command(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "ok" in ok.output
     fail = runner.invoke(app, ["config", "check", str(bad)])
-    assert fail.exit_code == 1
+    assert fail.exit_code == 2
     assert f"{bad}:2: retention.days: remove it (unknown key)" in fail.output
+
+
+def test_config_check_parses_the_database_url_and_writes_to_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PLATEWATCH_DATA_DIR", raising=False)
+    monkeypatch.delenv("PLATEWATCH_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    url = tmp_path / "url.yaml"
+    url.write_text('data_dir: var\ndatabase_url: "postgres-ish://app:s3cret@db/x"\n')
+    refused = runner.invoke(app, ["config", "check", str(url)])
+    assert refused.exit_code == 2
+    assert "database_url 'db/x' is not a database URL" in refused.output
+    assert "s3cret" not in refused.output
+    unmakeable = tmp_path / "unmakeable.yaml"
+    unmakeable.write_text("data_dir: /proc/platewatch\n")
+    refused = runner.invoke(app, ["config", "check", str(unmakeable)])
+    assert refused.exit_code == 2
+    assert "data_dir /proc/platewatch is not writable" in refused.output
 
 
 def test_paths_derive_from_data_dir_unless_absolute(
