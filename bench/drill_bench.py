@@ -293,10 +293,24 @@ def _one_backend(report: Report, label: str, url: str, bootstrap: str, workdir: 
     ok = True
     for name, (measured, expected) in findings.items():
         ok = ok and measured == expected
-        report.add(Figure(SECTION, f"{label}: {name}", measured, f"(must be {expected:g})"))
-    report.add(Figure(SECTION, f"{label}: matcher kills (SIGKILL)", drill.kills, ""))
-    report.add(Figure(SECTION, f"{label}: edge resends (same read id)", drill.resent, ""))
-    report.add(Figure(SECTION, f"{label}: until caught up", caught_up_s, "s"))
+        report.add(
+            Figure(
+                SECTION,
+                f"{label}: {name}",
+                measured,
+                f"(must be {expected:g})",
+                command="make drill",
+            )
+        )
+    report.add(
+        Figure(SECTION, f"{label}: matcher kills (SIGKILL)", drill.kills, "", command="make drill")
+    )
+    report.add(
+        Figure(
+            SECTION, f"{label}: edge resends (same read id)", drill.resent, "", command="make drill"
+        )
+    )
+    report.add(Figure(SECTION, f"{label}: until caught up", caught_up_s, "s", command="make drill"))
     return ok
 
 
