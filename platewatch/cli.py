@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -138,6 +139,12 @@ def _register_stages() -> None:
 _register_stages()
 
 
+@functools.cache
+def click_command() -> Any:
+    """The command tree, built once per process (Typer would rebuild it on every call)."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script. A settings or database error a command did not turn into its own
     message is still one line (exit 2 or 1), never a traceback."""
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     from platewatch.commands.common import BAD_INPUT, FAILED, database_problem
 
     try:
-        app(args=argv)
+        click_command()(args=argv, prog_name="platewatch")
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(BAD_INPUT) from None

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 
-from platewatch.cli import app, main
+from platewatch.cli import click_command, main
 
 
 @pytest.fixture(autouse=True)
@@ -35,12 +34,12 @@ def _commands() -> Iterator[tuple[str, ...]]:
         elif any(p.name == "config" for p in command.params):
             yield path
 
-    yield from walk(typer.main.get_command(app), ())
+    yield from walk(click_command(), ())
 
 
 def _args(path: tuple[str, ...], tmp_path: Path) -> list[str]:
     """The command with a placeholder for each required argument and option."""
-    command: Any = typer.main.get_command(app)
+    command: Any = click_command()
     for name in path:
         command = command.get_command(None, name)
     feed = tmp_path / "feed.csv"

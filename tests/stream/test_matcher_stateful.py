@@ -337,7 +337,7 @@ def test_the_matcher_stays_correct_under_random_traffic_edits_and_kills(
         run_state_machine_as_test(
             MatcherWorld,
             settings=settings(
-                max_examples=3,
+                max_examples=2,
                 stateful_step_count=20,
                 deadline=None,
                 database=None,
