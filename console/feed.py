@@ -3,8 +3,8 @@
 Polling the alerts table by primary key needs no broker in the web server, works the same
 with several servers behind a balancer, and costs one indexed query per interval. On
 PostgreSQL the matcher's notification wakes the poller at once (console/wakeup.py): push,
-with the poll as the safety net. Each event
-goes only to subscribers whose agency may see it (`agencies_seeing_alert`).
+with the poll as the safety net. Each event goes only to subscribers whose agency may see it
+(`agencies_seeing_alert`).
 
 The same poller re-checks, every `recheck_s`, that each subscriber's session or API token still
 signs its user in (one query for all streams, not one per stream): a revoked, expired or
