@@ -44,7 +44,9 @@ def main(argv: list[str]) -> int:
         )
         for section in report.sections():
             sections[section] = report.render_section(section, run_line)
-        target.write_text(HEADER + "\n" + "\n".join(sections.values()), encoding="utf-8")
+        # Stripped: a section read back keeps its trailing blank lines, which grew a line a run.
+        body = "\n\n".join(text.strip() for text in sections.values())
+        target.write_text(HEADER + "\n" + body + "\n", encoding="utf-8")
     print(f"[bench] wrote {target}")
     return 1 if failed else 0
 
