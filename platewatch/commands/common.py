@@ -49,7 +49,9 @@ def database_problem(exc: Exception, url: str | None) -> str:
 
     where = _shown(url) if url else "the configured URL"
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
-    missing_table = "no such table" in text or "does not exist" in text or "UndefinedTable" in text
+    # SQLite says "no such table", PostgreSQL 'relation "x" does not exist'; a missing
+    # database ('database "x" does not exist') is not something `db upgrade` can fix.
+    missing_table = "no such table" in text or ("relation" in text and "does not exist" in text)
     if isinstance(exc, OperationalError | ProgrammingError) and missing_table:
         return (
             f"the database at {where} has no platewatch schema yet or an old one ({text}); "
