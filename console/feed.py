@@ -181,16 +181,30 @@ class AlertFeed:
             changed = {a: kind for row_id, a, kind in changes if row_id in fresh}
             for alert_id in new_ids:
                 changed.pop(alert_id, None)
-            routed = []
-            for alert_id in [*new_ids, *sorted(changed)]:
-                alert = session.get(Alert, alert_id)
-                if alert is None:
-                    continue
-                kind = _feed_kind(alert, changed.get(alert_id))
-                for agency in agencies_seeing_alert(session, alert) & listening:
-                    card = alert_cards(session, [alert], agency)[0]
-                    routed.append(_Routed(FeedEvent(kind=kind, alert=card), agency))
-            return routed
+            ids = [*new_ids, *sorted(changed)]
+            if not ids:
+                return []
+            alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(ids)))}
+            ordered = [alerts[i] for i in ids if i in alerts]
+            # Cards per agency in one batch each (a constant number of queries), not per alert.
+            seen_by = {a.id: agencies_seeing_alert(session, a) & listening for a in ordered}
+            cards = {
+                agency: {
+                    c.id: c
+                    for c in alert_cards(
+                        session, [a for a in ordered if agency in seen_by[a.id]], agency
+                    )
+                }
+                for agency in set().union(*seen_by.values())
+            }
+            return [
+                _Routed(
+                    FeedEvent(kind=_feed_kind(a, changed.get(a.id)), alert=cards[agency][a.id]),
+                    agency,
+                )
+                for a in ordered
+                for agency in sorted(seen_by[a.id])
+            ]
 
     async def recheck(self) -> None:
         """End the streams whose credential no longer signs their user in."""

@@ -17,7 +17,8 @@ from console.schemas.safelist import (
     SafelistEntryPublic,
     SafelistEntryUpdate,
 )
-from hotlist.parse import RowError, parse_safelist_csv
+from hotlist.errors import ImportRejectedError
+from hotlist.parse import RowError
 from hotlist.safelists import (
     add_safelist_entry,
     export_safelist,
@@ -130,13 +131,14 @@ class SafelistRejectedError(ValueError):
 def import_csv(
     session: Session, site_id: int, data: bytes, *, actor: str, replace: bool, skip_invalid: bool
 ) -> ImportReportPublic:
-    """Import a CSV with the CLI's validation; SafelistRejectedError lists every bad row."""
-    checked = parse_safelist_csv(data)
-    if checked.errors and not skip_invalid:
-        raise SafelistRejectedError(checked.total, row_errors(checked.errors))
-    report = import_safelist(
-        session, data, site=site_id, added_by=actor, replace=replace, skip_invalid=skip_invalid
-    )
+    """Import a CSV with the CLI's validation (parsed once); SafelistRejectedError lists every
+    bad row."""
+    try:
+        report = import_safelist(
+            session, data, site=site_id, added_by=actor, replace=replace, skip_invalid=skip_invalid
+        )
+    except ImportRejectedError as exc:
+        raise SafelistRejectedError(exc.total, row_errors(exc.errors)) from exc
     return ImportReportPublic(
         rows=report.rows,
         added=report.added,

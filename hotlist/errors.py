@@ -23,6 +23,7 @@ class InvalidTransitionError(HotlistError):
 class ImportRejectedError(HotlistError):
     """A file had bad rows and nothing was imported."""
 
-    def __init__(self, message: str, errors: tuple[object, ...]) -> None:
+    def __init__(self, message: str, errors: tuple[object, ...], total: int) -> None:
         super().__init__(message)
         self.errors = errors
+        self.total = total  # rows in the file, good and bad

@@ -147,7 +147,7 @@ def import_hotlist(
             f"{len(parsed.errors)} of {parsed.total} rows are invalid; nothing was imported "
             "(fix them, or pass --skip-invalid to import the rest)"
         )
-        raise ImportRejectedError(msg, parsed.errors)
+        raise ImportRejectedError(msg, parsed.errors, parsed.total)
     created = False
     try:
         hotlist = get_hotlist(session, list_name)

@@ -201,7 +201,7 @@ def import_safelist(
             f"{len(parsed.errors)} of {parsed.total} rows are invalid; nothing was imported "
             "(fix them, or pass --skip-invalid to import the rest)"
         )
-        raise ImportRejectedError(msg, parsed.errors)
+        raise ImportRejectedError(msg, parsed.errors, parsed.total)
     removed = 0
     if replace:
         result = session.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -14,6 +13,8 @@ from platewatch.commands.common import ConfigOption, engine_of, fail, settings_o
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from platewatch.settings import Settings
 
 users_app = typer.Typer(
     help="Console accounts: officers, HOA admins, auditors, admins.", no_args_is_help=True
@@ -55,7 +56,7 @@ def users_add(
     from org.registry import get_agency, get_site
     from store.errors import NotFoundError
 
-    with _session(config) as session:
+    with _session(settings_of(config)) as session:
         try:
             agency_id = get_agency(session, agency).id if agency else None
             site_id = get_site(session, site).id if site else None
@@ -80,7 +81,7 @@ def users_disable(username: str, config: ConfigOption = None) -> None:
     """Block an account and end all its sessions and API tokens now."""
     from console.accounts.users import AccountError, disable_user
 
-    with _session(config) as session:
+    with _session(settings_of(config)) as session:
         try:
             disable_user(session, actor=_actor(), username=username)
         except AccountError as exc:
@@ -99,8 +100,9 @@ def users_token(
     """Issue an API token acting as the user; printed once, stored only as a hash."""
     from console.accounts.users import AccountError, issue_token
 
-    with _session(config) as session:
-        valid = days or settings_of(config).console.api_token_days
+    settings = settings_of(config)
+    with _session(settings) as session:
+        valid = days or settings.console.api_token_days
         try:
             new = issue_token(session, actor=_actor(), username=username, name=name, days=valid)
         except AccountError as exc:
@@ -115,7 +117,7 @@ def users_reset(username: str, config: ConfigOption = None) -> None:
     """Replace a forgotten password with a one-time password, printed once."""
     from console.accounts.users import AccountError, reset_password
 
-    with _session(config) as session:
+    with _session(settings_of(config)) as session:
         try:
             password = reset_password(session, actor=_actor(), username=username)
         except AccountError as exc:
@@ -130,7 +132,7 @@ def users_revoke_token(token_id: int, config: ConfigOption = None) -> None:
     """End one API token now (a leaked one, or a retired integration)."""
     from console.accounts.users import AccountError, revoke_token
 
-    with _session(config) as session:
+    with _session(settings_of(config)) as session:
         try:
             revoke_token(session, actor=_actor(), token_id=token_id)
         except AccountError as exc:
@@ -144,7 +146,7 @@ def users_list(config: ConfigOption = None) -> None:
     """List accounts with their role, scope and state."""
     from console.accounts.users import list_users
 
-    with _session(config) as session:
+    with _session(settings_of(config)) as session:
         for user in list_users(session):
             scope = (
                 f"agency {user.agency_id}"
@@ -158,10 +160,10 @@ def users_list(config: ConfigOption = None) -> None:
 
 
 @contextmanager
-def _session(config: Path | None) -> Iterator[Session]:
+def _session(settings: Settings) -> Iterator[Session]:
     from store.db import make_session_factory
 
-    with engine_of(settings_of(config)) as engine, make_session_factory(engine)() as session:
+    with engine_of(settings) as engine, make_session_factory(engine)() as session:
         yield session
 
 

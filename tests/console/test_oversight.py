@@ -230,9 +230,10 @@ def test_public_transparency_publishes_the_signed_heads(world: World, tmp_path: 
     with TestClient(create_app(settings, webhooks=False)) as client:
         page = client.get("/public/transparency")
     assert page.status_code == 200
+    assert "<title>Transparency · platewatch</title>" in page.text
     from store.signing import load_key
 
     public = load_key(settings.checkpoint_paths().key).verifier.public_b64
-    assert public in page.text
+    assert page.text.count(public) == 1  # once, in the page body, not also in the title
     for cp in written:
         assert cp.signature in page.text and cp.head_hash in page.text
