@@ -32,7 +32,7 @@ browser:
 	  else echo "chromium is missing: install Debian's chromium and chromium-driver (browser tests will be skipped)" >&2; fi; }
 
 run: $(MODELS_STAMP)
-	$(BIN)/platewatch run
+	$(BIN)/platewatch run --demo
 
 test: $(MODELS_STAMP) browser
 	$(BIN)/python -m pytest -q

@@ -17,7 +17,19 @@ import numpy as np
 
 # The first is hotlisted in the demo, the second safe-listed, the third on neither list.
 DEMO_PLATES: tuple[str, ...] = ("7ABC123", "8XYZ789", "5KLM456")
-CAR_COLOURS = ((150, 60, 30), (40, 40, 170), (90, 110, 60), (160, 160, 165), (40, 90, 150))
+# (name, BGR): the demo hotlist's record names the colour its car is drawn in.
+CAR_COLOURS: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    ("Blue", (150, 60, 30)),
+    ("Red", (40, 40, 170)),
+    ("Green", (90, 110, 60)),
+    ("Silver", (160, 160, 165)),
+    ("Brown", (40, 90, 150)),
+)
+
+
+def car_colour_name(number: int) -> str:
+    """The colour of the `number`-th car of the clip (0-based), as a hotlist record says it."""
+    return CAR_COLOURS[number % len(CAR_COLOURS)][0]
 PLATE_SIZE = (300, 150)
 CAR_WIDTH = 520
 GAP_S = 0.6
@@ -150,7 +162,7 @@ def make_demo_clip(
     scene = background(size)
     try:
         for number, text in enumerate(plates):
-            sprite = car_sprite(CAR_COLOURS[number % len(CAR_COLOURS)], plate_image(text))
+            sprite = car_sprite(CAR_COLOURS[number % len(CAR_COLOURS)][1], plate_image(text))
             frames = round((seconds_per_vehicle + GAP_S) * fps)
             for i in range(frames):
                 frame = scene.copy()

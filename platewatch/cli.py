@@ -94,11 +94,19 @@ def run_command(
     durable: Annotated[
         bool, typer.Option("--durable", help="keep the embedded broker's log across restarts")
     ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="seed the demo agency, accounts and hotlist; read the demo clip"
+        ),
+    ] = False,
     config: Annotated[Path | None, typer.Option("--config", help="YAML settings file")] = None,
 ) -> None:
-    """Run the whole pipeline here: broker, matcher, console and one edge reader."""
+    """Run the whole pipeline here: broker, matcher, console and one edge reader.
+
+    Plain `run` never creates or resets accounts; `--demo` seeds the demo world."""
     from platewatch.logs import configure_logging
-    from platewatch.run import RunOptions, run_pipeline
+    from platewatch.run import NotReadyError, RunOptions, run_pipeline
 
     configure_logging()
     try:
@@ -106,10 +114,20 @@ def run_command(
     except SettingsError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
+    if not demo and source is None:
+        typer.echo(
+            "run: pass --source URL|FILE for a camera, or --demo for the demo clip", err=True
+        )
+        raise typer.Exit(2)
     if config is not None:
         # The children read the same file.
         os.environ["PLATEWATCH_CONFIG"] = str(config.resolve())
-    code = run_pipeline(settings, RunOptions(source=source, models=models, durable=durable))
+    options = RunOptions(source=source, models=models, durable=durable, demo=demo)
+    try:
+        code = run_pipeline(settings, options)
+    except NotReadyError as exc:
+        typer.echo(f"run: {exc}", err=True)
+        raise typer.Exit(1) from exc
     raise typer.Exit(code)
 
 

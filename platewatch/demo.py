@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alpr.demo_clip import DEMO_PLATES
+from alpr.demo_clip import DEMO_PLATES, car_colour_name
 from console.accounts.users import as_role, create_user, reset_password
 from hotlist.lists import add_entry, create_hotlist
 from hotlist.safelists import add_safelist_entry
@@ -90,9 +90,10 @@ def _create_world(session: Session, camera_id: str) -> None:
         plate=HOTLISTED_PLATE,
         state="CA",
         reason="stolen_vehicle",
+        # The clip draws a generic sedan; its colour is the one thing the record can match.
         make="Honda",
         model="Civic",
-        color="Silver",
+        color=car_colour_name(DEMO_PLATES.index(HOTLISTED_PLATE)),
         record_number="V-2026-0412",
     )
     for plate in _filler_plates(50):

@@ -1,5 +1,9 @@
 """`platewatch run`: the whole pipeline on one machine, for a first look and for the demo.
 
+`run --demo` seeds the demo world (and issues fresh one-time passwords); plain `run` never
+creates or resets an account: on a database with no accounts or without the edge's camera it
+refuses to start, with a one-line hint, so it can be pointed at a real deployment safely.
+
 Broker (embedded unless a cluster is configured), matcher, web console and one edge reader run
 as separate processes, exactly as in production, under one supervisor that stops them all.
 """
@@ -15,11 +19,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from platewatch.demo import DemoWorld, seed_demo
 from platewatch.settings import Settings
 from platewatch.supervise import Child, Supervisor, platewatch_argv
 from store.db import make_engine, make_session_factory, transaction
-from store.schema import upgrade
+from store.schema import schema_problem, upgrade
+from store.tables import Camera
+from store.tables.accounts import User
 from stream.broker import EmbeddedBroker
 from stream.clients import ensure_topics
 
@@ -31,10 +39,16 @@ class RunOptions:
     source: str | None = None
     models: str | None = None
     durable: bool = False
+    demo: bool = False
     ready_timeout_s: float = 60.0
 
 
+class NotReadyError(RuntimeError):
+    """Plain `run` found a database it must not seed; the message says what to do."""
+
+
 def prepare_database(settings: Settings) -> DemoWorld:
+    """The demo world, created if missing (`run --demo` only)."""
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade(engine)
@@ -42,6 +56,32 @@ def prepare_database(settings: Settings) -> DemoWorld:
             return seed_demo(session, camera_id=settings.edge.camera_id)
     finally:
         engine.dispose()
+
+
+def check_database(settings: Settings) -> None:
+    """Plain `run`: the schema is current, someone can sign in and the edge's camera exists."""
+    engine = make_engine(settings.effective_database_url)
+    camera_id = settings.edge.camera_id
+    try:
+        if problem := schema_problem(engine):
+            raise NotReadyError(problem)
+        with make_session_factory(engine)() as session:
+            users = session.scalar(select(func.count()).select_from(User)) or 0
+            camera = session.get(Camera, camera_id)
+    finally:
+        engine.dispose()
+    if users == 0:
+        msg = (
+            "the database has no accounts: `platewatch run --demo` seeds a demo, or create an "
+            "admin with `platewatch users add --role admin` (README, Administrators)"
+        )
+        raise NotReadyError(msg)
+    if camera is None:
+        msg = (
+            f"camera {camera_id!r} (edge.camera_id) is not registered: add it with "
+            f"`platewatch camera add {camera_id} --site SITE` or set edge.camera_id"
+        )
+        raise NotReadyError(msg)
 
 
 def demo_source(settings: Settings) -> Path:
@@ -71,17 +111,20 @@ def _wait_http(url: str, supervisor: Supervisor, timeout_s: float) -> None:
     raise RuntimeError(msg)
 
 
-def _print_ready(settings: Settings, world: DemoWorld, broker_mode: str, source: str) -> None:
+def _print_ready(
+    settings: Settings, world: DemoWorld | None, broker_mode: str, source: str
+) -> None:
     url = f"http://{settings.console.host}:{settings.console.port}/"
     print(
         f"\nplatewatch is running. Broker: {broker_mode}. Database: "
         f"{settings.effective_database_url.split('://', 1)[0]}."
     )
-    print(f"Camera {world.camera_id} reads {source}")
+    print(f"Camera {settings.edge.camera_id} reads {source}")
     print(f"\nOpen the console: {url}")
-    print("One-time passwords (you will be asked to choose your own at first login):")
-    for login in world.logins:
-        print(f"  {login.role:<10} {login.username:<8} {login.password}")
+    if world is not None:
+        print("One-time passwords (you will be asked to choose your own at first login):")
+        for login in world.logins:
+            print(f"  {login.role:<10} {login.username:<8} {login.password}")
     print(f"\nLogs: {settings.data_dir / 'logs'}. Ctrl-C stops everything.\n", flush=True)
 
 
@@ -151,17 +194,23 @@ class Pipeline:
 
 
 def run_pipeline(settings: Settings, options: RunOptions) -> int:
-    """`platewatch run`: the demo world, the pipeline, one edge reader; until Ctrl-C."""
+    """`platewatch run`: the pipeline and one edge reader (with `demo`, on the demo world)
+    until Ctrl-C. Raises NotReadyError before starting anything when plain `run` may not."""
+    if not options.demo:
+        if options.source is None:
+            msg = "plain `run` needs a camera: pass --source URL|FILE, or --demo for the demo clip"
+            raise NotReadyError(msg)
+        check_database(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # SIGTERM (systemd, a test) stops the pipeline the same way Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     pipeline = Pipeline(settings, durable=options.durable)
     try:
-        world = prepare_database(settings)
+        world = prepare_database(settings) if options.demo else None
         pipeline.start(options.ready_timeout_s)
         print(f"broker: {pipeline.broker_mode}", flush=True)
         source = options.source or str(demo_source(settings))
-        pipeline.start_edge(world.camera_id, source, options.models)
+        pipeline.start_edge(settings.edge.camera_id, source, options.models)
         _print_ready(settings, world, pipeline.broker_mode, source)
         while True:
             failed = pipeline.supervisor.first_failure()

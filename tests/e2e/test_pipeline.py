@@ -18,9 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from platewatch.demo import HOTLISTED_PLATE, PASSING_PLATE, RESIDENT_PLATE
-from store.db import make_engine, make_session_factory
+from platewatch.demo import HOTLISTED_PLATE, PASSING_PLATE, RESIDENT_PLATE, seed_demo
+from store.db import make_engine, make_session_factory, transaction
+from store.schema import upgrade
 from store.tables import Alert, PlateReadRow
+from store.tables.accounts import User
 from stream.broker import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka, pytest.mark.models]
@@ -55,8 +57,7 @@ def _wait_for_line(pipeline: RunningPipeline, pattern: str, timeout_s: float) ->
     pytest.fail(f"`platewatch run` never printed {pattern!r}; output so far:\n{logs}")
 
 
-@pytest.fixture
-def pipeline(tmp_path: Path) -> Iterator[RunningPipeline]:
+def _start(tmp_path: Path, *args: str) -> RunningPipeline:
     console_port, broker_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -70,26 +71,35 @@ def pipeline(tmp_path: Path) -> Iterator[RunningPipeline]:
     ):
         env.pop(name, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "platewatch", "run"],
+        [sys.executable, "-m", "platewatch", "run", *args],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    running = RunningPipeline(
+    return RunningPipeline(
         process, tmp_path, env, f"http://127.0.0.1:{console_port}", broker_port, []
     )
+
+
+def _stop(running: RunningPipeline) -> None:
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGINT)
+        try:
+            running.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            running.process.wait()
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Iterator[RunningPipeline]:
+    running = _start(tmp_path, "--demo")
     try:
         yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(running)
 
 
 def _officer_token(pipeline: RunningPipeline) -> str:
@@ -181,3 +191,26 @@ def test_ctrl_c_stops_every_process(pipeline: RunningPipeline) -> None:
     assert alive == [], f"processes left running after Ctrl-C: {alive}"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{pipeline.console_url}/login", timeout=2)
+
+
+def test_plain_run_on_a_real_database_resets_nobody(tmp_path: Path, shared_data: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'var' / 'platewatch.db'}"
+    (tmp_path / "var").mkdir()
+    engine = make_engine(database)
+    upgrade(engine)
+    with transaction(make_session_factory(engine)) as session:
+        seed_demo(session)
+    with make_session_factory(engine)() as session:
+        before = dict(list(session.execute(select(User.username, User.password_hash)).tuples()))
+    running = _start(tmp_path, "--source", str(shared_data / "samples" / "car.jpg"))
+    try:
+        _wait_for_line(running, r"Open the console", timeout_s=180)
+    finally:
+        _stop(running)
+    assert running.process.stdout is not None
+    printed = "".join(running.output) + running.process.stdout.read()
+    assert "One-time passwords" not in printed, printed
+    with make_session_factory(engine)() as session:
+        after = dict(list(session.execute(select(User.username, User.password_hash)).tuples()))
+    engine.dispose()
+    assert after == before, "plain run changed accounts"
