@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
+from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
 
 # Letters, digits and `-` `/` `.`, 4-32 long, starting with a letter or digit (2024-001234,
@@ -88,7 +89,9 @@ class ConsoleSettings(BaseModel):
         "network or loopback), e.g. 127.0.0.1:9108",
     )
     public_transparency: bool = Field(
-        default=False, description="publish the per-agency monthly summary without signing in"
+        default=True,
+        description="publish the policy, cameras by site and per-agency monthly counts at "
+        "/public/transparency without signing in (no plate is ever shown)",
     )
 
     @field_validator("case_number_pattern")
@@ -155,5 +158,8 @@ class ConsoleSections(Protocol):
 
     @property
     def audit(self) -> AuditSettings: ...
+
+    @property
+    def retention(self) -> RetentionSettings: ...
 
     def checkpoint_paths(self) -> CheckpointPaths: ...

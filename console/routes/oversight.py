@@ -20,6 +20,7 @@ from console.schemas.audit import (
     TransparencyRow,
 )
 from console.transparency import MonthError, current_month, published_heads, transparency
+from console.transparency_policy import public_policy
 from retention.receipts import ReceiptView, list_receipts, verify_receipts
 from store.audit import verify_audit_chain
 
@@ -214,6 +215,7 @@ def transparency_page(
         month=month or current_month(),
         public=False,
         heads=published_heads(db, settings.checkpoint_paths().key),
+        policy=public_policy(db, settings.retention),
     )
 
 
@@ -234,4 +236,5 @@ def public_transparency(
         month=month or current_month(),
         public=True,
         heads=published_heads(db, settings.checkpoint_paths().key),
+        policy=public_policy(db, settings.retention),
     )

@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from console.accounts.users import create_user
 from org.registry import create_camera
 from retention.purge import run_purge
 from retention.settings import RetentionSettings
 from store.audit import record_audit
-from tests.console.conftest import Caller, World, token_headers
+from store.tables import HotlistEntry, PlateReadRow
+from tests.console.conftest import Caller, World, settings_for, token_headers
 from tests.console.test_search import _query
 from tests.store.formula_cells import FORMULA_CELLS
 
@@ -158,11 +160,43 @@ def test_transparency_month_is_validated(by_token: dict[str, Caller]) -> None:
     assert response.json()["detail"] == "month '2025-13' must be YYYY-MM, e.g. 2025-03"
 
 
-def test_public_transparency_is_off_unless_published(client: TestClient) -> None:
-    client.cookies.clear()
-    response = client.get("/public/transparency")
+def test_public_transparency_can_be_switched_off(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from console.app import create_app
+
+    settings = settings_for(world.url, world.image_root, public_transparency=False)
+    with TestClient(create_app(settings, webhooks=False)) as anonymous:
+        response = anonymous.get("/public/transparency")
     assert response.status_code == 404
     assert "does not publish" in response.text
+
+
+def test_public_transparency_states_the_policy_and_cameras_without_plates(
+    world: World, client: TestClient
+) -> None:
+    client.cookies.clear()
+    page = client.get("/public/transparency")
+    assert page.status_code == 200, "published by default"
+    text = page.text
+    assert "deleted 30 days after capture" in text and "after 24 hours" in text
+    rows = {
+        row.split("</td>", 1)[0]: row
+        for row in text.split("<tr><td>")[1:]
+        if "HOA" in row.split("</td>", 1)[0] or "Court" in row.split("</td>", 1)[0]
+    }
+    assert "Metro PD" in rows["Oak Ridge HOA"]
+    assert "Oak gate north (Oak Dr, inbound)" in rows["Oak Ridge HOA"]
+    assert "Oak gate south" in rows["Oak Ridge HOA"]
+    assert "County SO" in rows["Pine Hills HOA"] and "Pine entrance" in rows["Pine Hills HOA"]
+    assert "no agency" in rows["Elm Court"], "a disabled share is not shown as sharing"
+    with world.session() as s:
+        plates = set(s.scalars(select(PlateReadRow.plate))) | set(
+            s.scalars(select(HotlistEntry.plate))
+        )
+    assert plates, "the world has reads and hotlist entries to leak"
+    leaked = sorted(p for p in plates if p and p in text)
+    assert leaked == [], f"plates on the public page: {leaked}"
 
 
 def test_audit_page_shows_the_chain_state(

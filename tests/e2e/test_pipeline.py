@@ -201,7 +201,7 @@ def test_plain_run_on_a_real_database_resets_nobody(tmp_path: Path, shared_data:
     with transaction(make_session_factory(engine)) as session:
         seed_demo(session)
     with make_session_factory(engine)() as session:
-        before = dict(list(session.execute(select(User.username, User.password_hash)).tuples()))
+        before = dict(session.execute(select(User.username, User.password_hash)).all())
     running = _start(tmp_path, "--source", str(shared_data / "samples" / "car.jpg"))
     try:
         _wait_for_line(running, r"Open the console", timeout_s=180)
@@ -211,6 +211,6 @@ def test_plain_run_on_a_real_database_resets_nobody(tmp_path: Path, shared_data:
     printed = "".join(running.output) + running.process.stdout.read()
     assert "One-time passwords" not in printed, printed
     with make_session_factory(engine)() as session:
-        after = dict(list(session.execute(select(User.username, User.password_hash)).tuples()))
+        after = dict(session.execute(select(User.username, User.password_hash)).all())
     engine.dispose()
     assert after == before, "plain run changed accounts"
