@@ -143,8 +143,11 @@ class AlertFeed:
         while (left := until - time.monotonic()) > 0:
             wait = min(left, max(0.0, self._recheck_at - time.monotonic()))
             if wake is not None:
+                # Not asyncio.wait_for: on Python 3.11 a cancel that lands as its timeout
+                # fires is swallowed, and the console's shutdown then waits forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await wake.wait()
                 if wake.is_set():
                     wake.clear()
                     return

@@ -252,3 +252,35 @@ def test_on_postgresql_a_new_alert_is_pushed_not_waited_for(world: World) -> Non
             assert waited < 4.5, f"{waited:.2f} s: it waited for the 5 s poll, not the push"
         finally:
             stream.close()
+
+
+def test_a_wake_up_landing_with_the_shutdown_does_not_keep_the_feed_running(world: World) -> None:
+    """A notification that wakes the feed in the same loop turn as the console's shutdown
+    cancels it: the cancel must win (asyncio.wait_for on Python 3.11 swallowed it, and the
+    console's shutdown waited forever)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from console.feed import AlertFeed
+
+    async def run_then_stop(feed: AlertFeed) -> list[bool]:
+        ended = []
+        for _ in range(20):
+            task = asyncio.create_task(feed.run())
+            while feed.polls == 0:  # first poll done: the feed now idles on its wake event
+                await asyncio.sleep(0.01)
+            feed.polls = 0
+            feed.wake()
+            await asyncio.sleep(0)  # the wake-up's call_soon_threadsafe has set the event
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=2)
+            ended.append(bool(done))
+            if not done:  # a second cancel gets through; the test still fails
+                task.cancel()
+                await asyncio.wait({task}, timeout=2)
+        return ended
+
+    feed = AlertFeed(world.factory, poll_s=30)
+    with ThreadPoolExecutor(1) as pool:  # Playwright keeps a loop running in this thread
+        ended = pool.submit(asyncio.run, run_then_stop(feed)).result(timeout=120)
+    assert all(ended), f"{ended.count(False)} of {len(ended)} shutdowns never ended the feed"
