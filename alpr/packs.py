@@ -70,12 +70,12 @@ PACK_CONTENTS: Final[dict[PackKind, str]] = {
     "offline": "platedet detector + PP-OCRv4 recognizer",
     "hub": "fast-alpr's YOLOv9-t detector + CCT recognizer",
 }
-FIX_OFFLINE: Final = "delete it and run `platewatch models fetch --pack offline`"
+FIX_OFFLINE: Final = "run `platewatch models fetch --pack offline`"
 FIX_CCT: Final = (
-    "delete it and run `platewatch models fetch --pack fused` (or `--from DIR` with a folder "
+    "run `platewatch models fetch --pack fused` (or `--from DIR` with a folder "
     "holding the CCT files)"
 )
-FIX_HUB: Final = "delete it and run `platewatch models fetch --pack hub`, or use --models fused"
+FIX_HUB: Final = "run `platewatch models fetch --pack hub`, or use --models fused"
 
 
 @dataclass(frozen=True)

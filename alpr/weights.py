@@ -14,9 +14,15 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 BLOCK = 1 << 20
+
+
+class Readable(Protocol):
+    """A binary stream: a file, a wheel member, an HTTP response."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ModelsUnavailableError(RuntimeError):
@@ -70,7 +76,7 @@ def require(path: Path, pin: Pin, fix: str) -> Path:
     """`path` if it is exactly the pinned file, else an error saying how it differs and `fix`."""
     found = examine(path)
     if not found.matches(pin):
-        msg = f"{mismatch_text(path, pin, found)}; {fix}"
+        msg = f"{mismatch_text(path, pin, found)}; delete it and {fix}"
         raise ModelsUnavailableError(msg)
     return path
 
@@ -88,7 +94,7 @@ def locate(directory: Path, subdirs: Iterable[str], filename: str) -> Path | Non
     return None
 
 
-def install(source: BinaryIO, target: Path, pin: Pin, origin: str) -> Path:
+def install(source: Readable, target: Path, pin: Pin, origin: str) -> Path:
     """Write `source` to `target` only if it is the pinned file: temporary file, check, rename.
 
     At most one byte more than the pinned size is read, so a wrong source cannot fill the disk,
