@@ -131,7 +131,9 @@ def test_auto_never_takes_a_foreign_hub_cache(
         resolve_pack("hub", tmp_path)
 
 
-def test_auto_with_a_truncated_detector_names_it(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_with_a_truncated_detector_names_it(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(packs, "hub_files", lambda: None)
     detector = cache / "offline" / "platedet.onnx"
     data = detector.read_bytes()
