@@ -8,7 +8,7 @@ from alpr.pack_status import describe, pack_status
 from alpr.packs import PackFiles, cct_dir, offline_dir, resolve_pack
 from alpr.pins import CCT_FILES
 
-from .test_packs import offline_cache, put_cct
+from .test_packs import fake_hub_cache, offline_cache, put_cct
 
 CCT_MODEL, CCT_CONFIG = (pin.filename for pin in CCT_FILES)
 
@@ -67,3 +67,16 @@ def test_describe_says_which_recognizers(tmp_path: Path, offline_pack: PackFiles
         "fused pack (platedet detector + PP-OCRv4 and CCT recognizers) from "
         f"{offline_dir(cache)} + {cct_dir(cache)}"
     )
+
+
+@pytest.mark.usefixtures("shared_models")
+def test_a_foreign_file_in_fast_alpr_cache_is_a_problem(
+    tmp_path: Path, offline_pack: PackFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    detector = fake_hub_cache(tmp_path, monkeypatch, offline_pack)
+    (row,) = [
+        r for r in pack_status(tmp_path / "cache", verify=True) if r.pack == "hub" and r.problem
+    ]
+    assert row.path == detector and row.state == "SIZE/SHA-256 MISMATCH"
+    assert row.problem is not None and "expected 7,771,218 bytes" in row.problem
+    assert row.problem.endswith("run `platewatch models fetch --pack hub`, or use --models fused")

@@ -122,7 +122,7 @@ def test_auto_never_takes_a_foreign_hub_cache(
     tmp_path: Path, offline_pack: PackFiles, shared_models: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     del shared_models
-    detector = _fake_hub_cache(tmp_path, monkeypatch, offline_pack)
+    detector = fake_hub_cache(tmp_path, monkeypatch, offline_pack)
     with pytest.raises(ModelsUnavailableError) as err:
         auto_choice(tmp_path / "empty-cache")
     assert str(err.value).startswith(f"no verified plate models: hub pack: {detector}")
@@ -265,7 +265,7 @@ def test_fetch_offline_from_a_folder(offline_pack: PackFiles, tmp_path: Path) ->
     assert not files.detector.is_symlink() and files.corners is not None
 
 
-def _fake_hub_cache(
+def fake_hub_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline_pack: PackFiles
 ) -> Path:
     """fast-alpr's caches under tmp_path, its detector replaced by another model."""
