@@ -230,18 +230,24 @@ def resolve_pack(spec: str, cache_dir: Path, *, fetch_missing: bool = True) -> P
         ):
             fetch_offline(cache_dir)
         offline = offline_from_dir(directory)
-        if spec == "offline":
-            return offline
-        cct = _cct_from(cct_dir(cache_dir))
-        if cct is None:
-            msg = (
-                f"the CCT recognizer is not fetched (nothing in {cct_dir(cache_dir)}); run "
-                "`platewatch models fetch --pack fused` (or add `--from DIR`), or use "
-                "--models offline"
-            )
-            raise ModelsUnavailableError(msg)
-        return _fused(offline, cct, f"{directory} + {cct_dir(cache_dir)}")
-    directory = Path(spec).expanduser()
+        return offline if spec == "offline" else _with_cached_cct(offline, cache_dir)
+    return _from_directory(Path(spec).expanduser())
+
+
+def _with_cached_cct(offline: PackFiles, cache_dir: Path) -> PackFiles:
+    cct = _cct_from(cct_dir(cache_dir))
+    if cct is None:
+        msg = (
+            f"the CCT recognizer is not fetched (nothing in {cct_dir(cache_dir)}); run "
+            "`platewatch models fetch --pack fused` (or add `--from DIR`), or use "
+            "--models offline"
+        )
+        raise ModelsUnavailableError(msg)
+    return _fused(offline, cct, f"{offline.origin} + {cct_dir(cache_dir)}")
+
+
+def _from_directory(directory: Path) -> PackFiles:
+    """A folder copied by hand: the offline files, and the fused pack if CCT is there too."""
     if not directory.is_dir():
         msg = f"{directory}: --models must be auto, fused, offline, hub or a directory of models"
         raise ModelsUnavailableError(msg)
