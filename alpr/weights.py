@@ -2,8 +2,9 @@
 
 The upstream packages (fast-plate-ocr, open-image-models) pin no digest, so the pins live here
 and a file is only used, or written into the cache, when both its size and its digest match.
-Hashing every file of the largest pack takes about 0.1 s, a few percent of loading the ONNX
-sessions, so each start hashes again rather than trusting a stamp.
+Hashing the fused pack's five files (39.6 MB) took 0.07-0.22 s on a shared 2-core machine,
+against 1.6 s for loading the pack, so each start hashes again: a stamp keyed on size and mtime
+would save little and would trust a file that was swapped with its mtime kept.
 """
 
 from __future__ import annotations
