@@ -30,6 +30,8 @@ CAR_COLOURS: tuple[tuple[str, tuple[int, int, int]], ...] = (
 def car_colour_name(number: int) -> str:
     """The colour of the `number`-th car of the clip (0-based), as a hotlist record says it."""
     return CAR_COLOURS[number % len(CAR_COLOURS)][0]
+
+
 PLATE_SIZE = (300, 150)
 CAR_WIDTH = 520
 GAP_S = 0.6
