@@ -44,8 +44,10 @@ browser:
 run: $(MODELS_STAMP)
 	$(BIN)/platewatch run --demo
 
+# Two workers (pytest-xdist), a test module each at a time: much of the suite waits on brokers,
+# subprocesses and streams, so the second core is used while the first waits.
 test: $(MODELS_STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 check: $(STAMP)
 	$(BIN)/ruff check .
