@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from store.audit_details import AnyAuditDetail, UnreadableDetail, parse_detail
 from store.base import utcnow
 from store.tables.audit import AuditEvent
 
@@ -44,13 +44,12 @@ def record_audit(
     session: Session,
     *,
     actor: str,
-    action: str,
+    detail: AnyAuditDetail,
     subject: str = "",
     case_number: str | None = None,
     purpose: str | None = None,
-    detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
+    """Append one event in the caller's transaction; its action is the one `detail` names."""
     if session.get_bind().dialect.name == "postgresql":
         # Serialize appenders so they chain instead of racing for the same predecessor.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
@@ -58,15 +57,14 @@ def record_audit(
     prev_hash = prev or GENESIS
     # Microseconds are dropped so the hashed time is exactly what every backend stores.
     at = utcnow().replace(microsecond=0)
-    detail = detail or {}
     event = AuditEvent(
         at=at,
         actor=actor,
-        action=action,
+        action=detail.action,
         subject=subject,
         case_number=case_number,
         purpose=purpose,
-        detail=detail,
+        detail=detail.as_json(),
         prev_hash=prev_hash,
     )
     event.hash = _digest(prev_hash, event)
@@ -95,3 +93,22 @@ def verify_audit_chain(session: Session) -> list[ChainBreak]:
             )
         expected_prev = event.hash
     return breaks
+
+
+@dataclass(frozen=True)
+class UnreadableEvent:
+    event_id: int
+    unreadable: UnreadableDetail
+
+
+def unreadable_details(session: Session) -> list[UnreadableEvent]:
+    """Every row whose detail no model reads; the chain may still be intact around them."""
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.action, AuditEvent.detail).order_by(AuditEvent.id)
+    )
+    found = []
+    for event_id, action, raw in rows:
+        parsed = parse_detail(action, raw)
+        if isinstance(parsed, UnreadableDetail):
+            found.append(UnreadableEvent(event_id, parsed))
+    return found

@@ -15,6 +15,7 @@ from org.registry import create_camera
 from retention.purge import run_purge
 from retention.settings import RetentionSettings
 from store.audit import record_audit
+from store.audit_details import WebhookDisableDetail
 from tests.console.conftest import Caller, World, token_headers
 from tests.console.test_search import _query
 from tests.store.formula_cells import FORMULA_CELLS
@@ -188,10 +189,10 @@ def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, C
             record_audit(
                 s,
                 actor=text,
-                action="test.formula",
                 subject=text,
                 case_number=text,
                 purpose=text,
+                detail=WebhookDisableDetail(),
             )
         s.commit()
     # And a real search whose reason an officer started with a formula character.
@@ -199,7 +200,7 @@ def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, C
     searched = by_token["officer_a"].post("/api/reads/search", json=_query(reason=reason))
     assert searched.status_code == 200, searched.text
     auditor = by_token["auditor"]
-    exported = auditor.get("/api/audit/export.csv", params={"action": "test.formula"})
+    exported = auditor.get("/api/audit/export.csv", params={"action": "webhook.disable"})
     rows = list(csv.DictReader(io.StringIO(exported.text, newline="")))
     assert len(rows) == len(formulas)
     for row, text in zip(rows, formulas, strict=True):

@@ -1,0 +1,286 @@
+"""What each audit action records in its `detail`: one model per action, parsed once on read.
+
+A model names its action (`action`), so `record_audit` takes only the model and an action can
+never be written with another action's detail. The models live here, at the bottom, because the
+audit log is read by every layer above.
+
+The stored JSON is the model's `as_json()`, and the chain hashes that dict, so a model must dump
+exactly what was written before it existed: every field is always written (no exclude_none),
+times are written as `datetime.isoformat()` and lists as JSON arrays. `parse_detail` insists on
+that round trip, so what an auditor is shown is always what the chain hashed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Annotated, ClassVar, get_args
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    ValidationError,
+)
+
+# Written as isoformat() ("+00:00"), as the writers did before these models; pydantic's own
+# JSON form ("Z") would change the stored detail and so the hash of a new row.
+IsoTime = Annotated[
+    AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")
+]
+
+
+class AuditDetail(BaseModel):
+    """The detail of one audit action; each concrete subclass sets `action`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, validate_by_name=True)
+    action: ClassVar[str]
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """The dict stored in `audit_events.detail` and hashed into the chain."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class AuthLoginDetail(AuditDetail):
+    action = "auth.login"
+    session_id: int
+    client: str = Field(max_length=64)
+
+
+class AuthLogoutDetail(AuditDetail):
+    action = "auth.logout"
+    session_id: int
+
+
+class UserCreateDetail(AuditDetail):
+    action = "user.create"
+    role: str
+    agency_id: int | None
+    site_id: int | None
+
+
+class UserDisableDetail(AuditDetail):
+    action = "user.disable"
+    sessions_ended: tuple[int, ...]
+    tokens_revoked: tuple[int, ...]
+
+
+class UserPasswordDetail(AuditDetail):
+    action = "user.password"
+    sessions_ended: tuple[int, ...]
+    kept_session_id: int | None
+
+
+class UserPasswordResetDetail(AuditDetail):
+    action = "user.password_reset"
+    sessions_ended: tuple[int, ...]
+
+
+class TokenIssueDetail(AuditDetail):
+    action = "token.issue"
+    token_id: int
+    name: str
+    prefix: str
+
+
+class TokenRevokeDetail(AuditDetail):
+    action = "token.revoke"
+    user: str | None
+    name: str
+    prefix: str
+    already_revoked: bool
+
+
+class _SafelistEntries(AuditDetail):
+    site: str
+    entries: int
+
+
+class SafelistAddDetail(_SafelistEntries):
+    action = "safelist.add"
+
+
+class SafelistUpdateDetail(_SafelistEntries):
+    action = "safelist.update"
+
+
+class SafelistRemoveDetail(_SafelistEntries):
+    action = "safelist.remove"
+
+
+class SafelistImportDetail(AuditDetail):
+    action = "safelist.import"
+    site: str
+    added: int
+    replace: bool
+    updated: int
+    removed: int
+
+
+class SafelistExportDetail(AuditDetail):
+    action = "safelist.export"
+    entries: int
+
+
+class _SiteSharing(AuditDetail):
+    site: str
+    agency: str
+    enabled: bool
+
+
+class SiteShareDetail(_SiteSharing):
+    action = "site.share"
+
+
+class SiteUnshareDetail(_SiteSharing):
+    action = "site.unshare"
+
+
+class _AlertDisposition(AuditDetail):
+    # "from" is a Python keyword; the stored key stays "from".
+    from_status: str = Field(alias="from")
+    to_status: str = Field(alias="to")
+    reason: str | None
+    list_name: str = Field(alias="list")
+    decision: str
+
+
+class AlertAcknowledgeDetail(_AlertDisposition):
+    action = "alert.acknowledge"
+
+
+class AlertConfirmDetail(_AlertDisposition):
+    action = "alert.confirm"
+
+
+class AlertRejectDetail(_AlertDisposition):
+    action = "alert.reject"
+
+
+class AlertDismissDetail(_AlertDisposition):
+    action = "alert.dismiss"
+
+
+class ReadsSearchDetail(AuditDetail):
+    action = "reads.search"
+    plate: str
+    start: IsoTime
+    end: IsoTime
+    camera_ids: tuple[str, ...]
+    site_ids: tuple[int, ...]
+    agency_id: int
+    results: int
+    truncated: bool
+    via: str
+
+
+class WebhookCreateDetail(AuditDetail):
+    action = "webhook.create"
+    agency_id: int
+    url: str
+
+
+class WebhookEnableDetail(AuditDetail):
+    action = "webhook.enable"
+
+
+class WebhookDisableDetail(AuditDetail):
+    action = "webhook.disable"
+
+
+class RetentionPurgeDetail(AuditDetail):
+    action = "retention.purge"
+    receipt_hash: str
+    reads: int
+    files: int
+
+
+class RetentionHoldPlaceDetail(AuditDetail):
+    action = "retention.hold.place"
+    hold_id: int
+    until: IsoTime
+
+
+class RetentionHoldReleaseDetail(AuditDetail):
+    action = "retention.hold.release"
+    hold_id: int
+    was_until: IsoTime
+
+
+AnyAuditDetail = (
+    AuthLoginDetail
+    | AuthLogoutDetail
+    | UserCreateDetail
+    | UserDisableDetail
+    | UserPasswordDetail
+    | UserPasswordResetDetail
+    | TokenIssueDetail
+    | TokenRevokeDetail
+    | SafelistAddDetail
+    | SafelistUpdateDetail
+    | SafelistRemoveDetail
+    | SafelistImportDetail
+    | SafelistExportDetail
+    | SiteShareDetail
+    | SiteUnshareDetail
+    | AlertAcknowledgeDetail
+    | AlertConfirmDetail
+    | AlertRejectDetail
+    | AlertDismissDetail
+    | ReadsSearchDetail
+    | WebhookCreateDetail
+    | WebhookEnableDetail
+    | WebhookDisableDetail
+    | RetentionPurgeDetail
+    | RetentionHoldPlaceDetail
+    | RetentionHoldReleaseDetail
+)
+
+AUDIT_DETAILS: Mapping[str, type[AnyAuditDetail]] = MappingProxyType(
+    {model.action: model for model in get_args(AnyAuditDetail)}
+)
+
+
+@dataclass(frozen=True)
+class UnreadableDetail:
+    """A stored detail that no model reads: an unknown action, or content its model rejects."""
+
+    action: str
+    problem: str
+
+
+def _summary(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'detail'}: {error['msg']}"
+        for error in exc.errors(include_url=False)
+    )
+
+
+def parse_detail(action: str, raw: object) -> AnyAuditDetail | UnreadableDetail:
+    """The typed detail of a stored row; never raises on bad content, so one odd row cannot
+    take down a page or a verification run."""
+    model = AUDIT_DETAILS.get(action)
+    if model is None:
+        return UnreadableDetail(action, f"no detail model for action {action!r}")
+    try:
+        stored = json.dumps(raw)
+    except (TypeError, ValueError) as exc:
+        return UnreadableDetail(action, f"{action} detail is not JSON: {exc}")
+    try:
+        # Through JSON, since that is what was stored: strict JSON still reads ISO times.
+        parsed = model.model_validate_json(stored)
+    except ValidationError as exc:
+        return UnreadableDetail(
+            action, f"{action} detail does not match its model: {_summary(exc)}"
+        )
+    if parsed.as_json() != raw:
+        return UnreadableDetail(
+            action, f"{action} detail is not what its model writes (times or types were rewritten)"
+        )
+    return parsed
