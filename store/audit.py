@@ -21,7 +21,9 @@ GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 7_246_001
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The row's chain hash; `detail` goes in as the stored dict, so its bytes are the model's
+    `as_json()` under sorted keys."""
     body = json.dumps(
         [
             prev_hash,
@@ -67,7 +69,7 @@ def record_audit(
         detail=detail.as_json(),
         prev_hash=prev_hash,
     )
-    event.hash = _digest(prev_hash, event)
+    event.hash = event_hash(prev_hash, event)
     session.add(event)
     session.flush()
     return event
@@ -86,7 +88,7 @@ def verify_audit_chain(session: Session) -> list[ChainBreak]:
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         if event.prev_hash != expected_prev:
             breaks.append(ChainBreak(event.id, "previous hash does not match: a row was removed"))
-        recomputed = _digest(event.prev_hash, event)
+        recomputed = event_hash(event.prev_hash, event)
         if recomputed != event.hash:
             breaks.append(
                 ChainBreak(event.id, "content does not match its hash: the row was edited")
