@@ -153,10 +153,10 @@ def searches(
     rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(SCAN_LIMIT)).all()
     found = []
     for event in rows:
-        record = _search_record(event)
-        if plate and not pattern_matches(record.pattern, plate.strip().replace(" ", "")):
+        # The subject is the search pattern as well; filtering on it parses only the rows kept.
+        if plate and not pattern_matches(event.subject, plate.strip().replace(" ", "")):
             continue
-        found.append(record)
+        found.append(_search_record(event))
         if len(found) >= limit:
             break
     return found
@@ -169,7 +169,7 @@ def _search_record(event: AuditEvent) -> SearchRecordPublic:
         id=event.id,
         at=event.at,
         actor=event.actor,
-        # The subject holds the pattern too, so an unreadable search still shows what it sought.
+        # An unreadable search still shows what it sought: the subject is its pattern too.
         pattern=readable.plate if readable else event.subject,
         case_number=event.case_number,
         purpose=event.purpose,

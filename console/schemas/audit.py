@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from store.audit_details import AnyAuditDetail
 
-UNREADABLE = "why the stored detail could not be read; the row is still in the hash chain"
+_PROBLEM_DOC = "why the stored detail could not be read; the row is still in the hash chain"
 
 
 class AuditEventPublic(BaseModel):
@@ -24,7 +24,7 @@ class AuditEventPublic(BaseModel):
     detail: AnyAuditDetail | None = Field(
         description="what the action recorded; null if unreadable"
     )
-    detail_problem: str | None = Field(default=None, description=UNREADABLE)
+    detail_problem: str | None = Field(default=None, description=_PROBLEM_DOC)
     hash: str
 
 
@@ -44,7 +44,7 @@ class SearchRecordPublic(BaseModel):
     start: datetime | None
     end: datetime | None
     results: int | None
-    detail_problem: str | None = Field(default=None, description=UNREADABLE)
+    detail_problem: str | None = Field(default=None, description=_PROBLEM_DOC)
 
 
 class DispositionPublic(BaseModel):

@@ -81,7 +81,7 @@ BAD: dict[str, tuple[str, object, str]] = {
     "missing key": ("auth.login", {"session_id": 7}, "client: Field required"),
     "string for int": ("auth.login", {**LOGIN, "session_id": "7"}, "session_id: Input should be"),
     "bool for int": ("safelist.export", {"entries": True}, "entries: Input should be"),
-    "not an object": ("webhook.enable", None, "detail: Input should be an object"),
+    "not an object": ("webhook.enable", None, "detail: Input should be a valid dictionary"),
     "naive time": (
         "retention.hold.place",
         {"hold_id": 1, "until": "2025-09-01T00:00:00"},
@@ -90,9 +90,16 @@ BAD: dict[str, tuple[str, object, str]] = {
     "time rewritten": (
         "retention.hold.place",
         {"hold_id": 1, "until": "2025-09-01T00:00:00Z"},
-        "is not what its model writes",
+        "until: Value error, '2025-09-01T00:00:00Z' is not in the form written",
     ),
-    "not JSON": ("safelist.export", {"entries": {1, 2}}, "detail is not JSON"),
+    "not a time": ("retention.hold.place", {"hold_id": 1, "until": "soon"}, "until: Value error"),
+    "float for int": ("safelist.export", {"entries": 3.0}, "entries: Input should be"),
+    "field name for key": (
+        "alert.confirm",
+        {"from_status": "new", "to": "confirmed", "reason": None, "list": "l", "decision": "d"},
+        "from: Field required",
+    ),
+    "string for array": ("user.password_reset", {"sessions_ended": "1"}, "sessions_ended: Input"),
 }
 
 
