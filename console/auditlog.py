@@ -15,7 +15,7 @@ from console.deps import Principal
 from console.schemas.audit import AuditEventPublic, DispositionPublic, SearchRecordPublic
 from console.scope import oversight_actors, oversight_alerts
 from console.search import pattern_matches
-from store.audit_details import ReadsSearchDetail, UnreadableDetail, parse_detail
+from store.audit_details import ReadsSearchDetail, UnreadableDetail, parse_as, parse_detail
 from store.spreadsheet import SpreadsheetWriter
 from store.tables import Alert, AuditEvent
 
@@ -163,8 +163,8 @@ def searches(
 
 
 def _search_record(event: AuditEvent) -> SearchRecordPublic:
-    detail = parse_detail(ReadsSearchDetail.action, event.detail)
-    readable = detail if isinstance(detail, ReadsSearchDetail) else None
+    detail = parse_as(ReadsSearchDetail, event.detail)
+    readable = None if isinstance(detail, UnreadableDetail) else detail
     return SearchRecordPublic(
         id=event.id,
         at=event.at,

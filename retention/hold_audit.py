@@ -12,7 +12,12 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.audit_details import RetentionHoldPlaceDetail, RetentionHoldReleaseDetail, parse_detail
+from store.audit_details import (
+    RetentionHoldPlaceDetail,
+    RetentionHoldReleaseDetail,
+    UnreadableDetail,
+    parse_as,
+)
 from store.tables import AuditEvent, RetentionHold
 
 _Detail = TypeVar("_Detail", RetentionHoldPlaceDetail, RetentionHoldReleaseDetail)
@@ -22,9 +27,9 @@ _Placed = tuple[AuditEvent, RetentionHoldPlaceDetail]
 def _announcements(session: Session, model: type[_Detail]) -> dict[int, tuple[AuditEvent, _Detail]]:
     found: dict[int, tuple[AuditEvent, _Detail]] = {}
     for event in session.scalars(select(AuditEvent).where(AuditEvent.action == model.action)):
-        detail = parse_detail(model.action, event.detail)
+        detail = parse_as(model, event.detail)
         # An unreadable detail announces no hold here; `audit verify` reports it.
-        if isinstance(detail, model):
+        if not isinstance(detail, UnreadableDetail):
             found[detail.hold_id] = (event, detail)
     return found
 

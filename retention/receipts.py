@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
-from store.audit_details import RetentionPurgeDetail, parse_detail
+from store.audit_details import RetentionPurgeDetail, UnreadableDetail, parse_as
 from store.tables import AuditEvent, RetentionPurgedRead, RetentionReceipt, RetentionRun
 
 GENESIS = "0" * 64
@@ -295,9 +295,11 @@ def verify_receipts(session: Session) -> list[ReceiptProblem]:
     )
     for event_id, subject, raw in announced:
         receipt_id = int(subject.removeprefix("receipt:"))
-        detail = parse_detail(RetentionPurgeDetail.action, raw)
-        announced_hash = detail.receipt_hash if isinstance(detail, RetentionPurgeDetail) else None
-        if hashes.get(receipt_id) != announced_hash:
+        detail = parse_as(RetentionPurgeDetail, raw)
+        if isinstance(detail, UnreadableDetail):
+            why = f"audit event {event_id} announced this receipt unreadably: {detail.problem}"
+            problems.append(ReceiptProblem(receipt_id, why))
+        elif hashes.get(receipt_id) != detail.receipt_hash:
             problems.append(
                 ReceiptProblem(
                     receipt_id,

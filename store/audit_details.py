@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, get_args
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -283,16 +283,23 @@ def _summary(exc: ValidationError) -> str:
     )
 
 
+_Model = TypeVar("_Model", bound=AuditDetail)
+
+
+def parse_as(model: type[_Model], raw: object) -> _Model | UnreadableDetail:
+    """`raw` read as `model`'s detail, for a reader that selected rows by `model.action`."""
+    try:
+        # By alias only: a stored "from_status" key is not what the writer wrote.
+        return model.model_validate(raw, by_alias=True, by_name=False)
+    except ValidationError as exc:
+        why = f"{model.action} detail does not match its model: {_summary(exc)}"
+        return UnreadableDetail(model.action, why)
+
+
 def parse_detail(action: str, raw: object) -> AnyAuditDetail | UnreadableDetail:
     """The typed detail of a stored row; never raises on bad content, so one odd row cannot
     take down a page or a verification run."""
     model = AUDIT_DETAILS.get(action)
     if model is None:
         return UnreadableDetail(action, f"no detail model for action {action!r}")
-    try:
-        # By alias only: a stored "from_status" key is not what the writer wrote.
-        return model.model_validate(raw, by_alias=True, by_name=False)
-    except ValidationError as exc:
-        return UnreadableDetail(
-            action, f"{action} detail does not match its model: {_summary(exc)}"
-        )
+    return parse_as(model, raw)
