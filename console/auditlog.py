@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from console.deps import Principal
 from console.schemas.audit import AuditEventPublic, DispositionPublic, SearchRecordPublic
 from console.scope import oversight_actors, oversight_alerts
-from console.search import SEARCH_ACTION, pattern_matches
+from console.search import pattern_matches
+from store.audit_details import ReadsSearchDetail, UnreadableDetail, parse_as, parse_detail
 from store.spreadsheet import SpreadsheetWriter
 from store.tables import Alert, AuditEvent
 
@@ -81,12 +82,31 @@ def audit_page(
         query = query.where(AuditEvent.id < before_id)
     rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
-    events = [AuditEventPublic.model_validate(r) for r in rows[:limit]]
+    events = [_public(r) for r in rows[:limit]]
     return events, (events[-1].id if more and events else None)
+
+
+def _public(event: AuditEvent) -> AuditEventPublic:
+    detail = parse_detail(event.action, event.detail)
+    return AuditEventPublic(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        subject=event.subject,
+        case_number=event.case_number,
+        purpose=event.purpose,
+        detail=None if isinstance(detail, UnreadableDetail) else detail,
+        detail_problem=detail.problem if isinstance(detail, UnreadableDetail) else None,
+        hash=event.hash,
+    )
 
 
 def audit_csv(session: Session, principal: Principal, flt: AuditFilter) -> Iterator[str]:
     """The filtered log, oldest first, with hashes so the export can be checked offline.
+
+    The detail column is the stored JSON as hashed, not a parsed reading: an unreadable detail
+    must still be exported whole, or the offline check of its row would fail.
 
     Cells that look like formulas get a leading `'` (store.spreadsheet); whoever checks the
     hashes offline takes it off again with `unescape_cell`."""
@@ -127,31 +147,37 @@ def searches(
 ) -> list[SearchRecordPublic]:
     """Searches by a user, or every search whose pattern would have matched `plate`."""
     query = _query(
-        principal, AuditFilter(actor=user, action=SEARCH_ACTION, since=since, until=until)
+        principal,
+        AuditFilter(actor=user, action=ReadsSearchDetail.action, since=since, until=until),
     )
     rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(SCAN_LIMIT)).all()
     found = []
     for event in rows:
-        detail = event.detail or {}
-        pattern = str(detail.get("plate", event.subject))
-        if plate and not pattern_matches(pattern, plate.strip().replace(" ", "")):
+        # The subject is the search pattern as well; filtering on it parses only the rows kept.
+        if plate and not pattern_matches(event.subject, plate.strip().replace(" ", "")):
             continue
-        found.append(
-            SearchRecordPublic(
-                id=event.id,
-                at=event.at,
-                actor=event.actor,
-                pattern=pattern,
-                case_number=event.case_number,
-                purpose=event.purpose,
-                start=detail.get("start"),
-                end=detail.get("end"),
-                results=detail.get("results"),
-            )
-        )
+        found.append(_search_record(event))
         if len(found) >= limit:
             break
     return found
+
+
+def _search_record(event: AuditEvent) -> SearchRecordPublic:
+    detail = parse_as(ReadsSearchDetail, event.detail)
+    readable = None if isinstance(detail, UnreadableDetail) else detail
+    return SearchRecordPublic(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        # An unreadable search still shows what it sought: the subject is its pattern too.
+        pattern=readable.plate if readable else event.subject,
+        case_number=event.case_number,
+        purpose=event.purpose,
+        start=readable.start if readable else None,
+        end=readable.end if readable else None,
+        results=readable.results if readable else None,
+        detail_problem=detail.problem if isinstance(detail, UnreadableDetail) else None,
+    )
 
 
 def dispositions(

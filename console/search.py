@@ -19,9 +19,9 @@ from console.scope import officer_agency, shared_camera_ids, shared_site_ids
 from console.search_rules import agency_slug, check_case_format
 from console.settings import ConsoleSettings
 from store.audit import record_audit
+from store.audit_details import ReadsSearchDetail
 from store.tables import Agency, Camera, PlateReadRow, Site
 
-SEARCH_ACTION = "reads.search"
 _PATTERN = re.compile(r"^[A-Z0-9*?]+$")
 
 
@@ -122,21 +122,20 @@ def search_reads(
     event = record_audit(
         session,
         actor=principal.username,
-        action=SEARCH_ACTION,
         subject=pattern,
         case_number=query.case_number,
         purpose=query.reason,
-        detail={
-            "plate": pattern,
-            "start": query.start.isoformat(),
-            "end": query.end.isoformat(),
-            "camera_ids": sorted(query.camera_ids),
-            "site_ids": sorted(query.site_ids),
-            "agency_id": agency_id,
-            "results": len(rows),
-            "truncated": truncated,
-            "via": principal.via,
-        },
+        detail=ReadsSearchDetail(
+            plate=pattern,
+            start=query.start,
+            end=query.end,
+            camera_ids=tuple(sorted(query.camera_ids)),
+            site_ids=tuple(sorted(query.site_ids)),
+            agency_id=agency_id,
+            results=len(rows),
+            truncated=truncated,
+            via=principal.via,
+        ),
     )
     hits = [
         ReadHitPublic(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from console.schemas.audit import TransparencyRow
 from console.scope import alerts_of_agency, shared_camera_ids, shared_site_ids
-from console.search import SEARCH_ACTION
+from store.audit_details import ReadsSearchDetail
 from store.checkpoints import Checkpoint, latest_checkpoints
 from store.signing import CheckpointKeyError, load_key
 from store.tables import (
@@ -88,7 +88,7 @@ def agency_month(session: Session, agency: Agency, month: str) -> TransparencyRo
             select(func.count())
             .select_from(AuditEvent)
             .where(
-                AuditEvent.action == SEARCH_ACTION,
+                AuditEvent.action == ReadsSearchDetail.action,
                 AuditEvent.actor.in_(officers),
                 AuditEvent.at >= start,
                 AuditEvent.at < end,

@@ -26,6 +26,7 @@ from console.alerts import alert_cards
 from console.cursor import LOOKBACK
 from console.scope import alerts_of_agency
 from store.audit import record_audit
+from store.audit_details import WebhookCreateDetail, WebhookDisableDetail, WebhookEnableDetail
 from store.base import utcnow
 from store.tables import Agency, Alert, Webhook, WebhookDelivery
 
@@ -138,9 +139,8 @@ def create_webhook(
     record_audit(
         session,
         actor=actor,
-        action="webhook.create",
         subject=str(webhook.id),
-        detail={"agency_id": agency_id, "url": webhook.url},
+        detail=WebhookCreateDetail(agency_id=agency_id, url=webhook.url),
     )
     return NewWebhook(webhook, secret)
 
@@ -158,8 +158,8 @@ def set_webhook_enabled(session: Session, *, actor: str, webhook_id: int, enable
     record_audit(
         session,
         actor=actor,
-        action="webhook.enable" if enabled else "webhook.disable",
         subject=str(webhook_id),
+        detail=WebhookEnableDetail() if enabled else WebhookDisableDetail(),
     )
     return webhook
 

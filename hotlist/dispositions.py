@@ -21,6 +21,12 @@ from sqlalchemy.orm import Session
 from hotlist.errors import InvalidTransitionError
 from hotlist.wire import write_outbox
 from store.audit import record_audit
+from store.audit_details import (
+    AlertAcknowledgeDetail,
+    AlertConfirmDetail,
+    AlertDismissDetail,
+    AlertRejectDetail,
+)
 from store.base import utcnow
 from store.errors import NotFoundError
 from store.tables import Alert
@@ -32,6 +38,15 @@ _TARGET: dict[str, str] = {
     "confirm": "confirmed",
     "reject": "rejected",
     "dismiss": "dismissed",
+}
+_DETAIL: dict[
+    str,
+    type[AlertAcknowledgeDetail | AlertConfirmDetail | AlertRejectDetail | AlertDismissDetail],
+] = {
+    "acknowledge": AlertAcknowledgeDetail,
+    "confirm": AlertConfirmDetail,
+    "reject": AlertRejectDetail,
+    "dismiss": AlertDismissDetail,
 }
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "new": ("acknowledge", "confirm", "reject", "dismiss"),
@@ -87,17 +102,16 @@ def set_disposition(
     record_audit(
         session,
         actor=actor,
-        action=f"alert.{action}",
         subject=f"alert:{alert.id}",
         case_number=case_number or alert.case_number,
         purpose=note,
-        detail={
-            "from": previous,
-            "to": alert.status,
-            "reason": reason,
-            "list": alert.list_name,
-            "decision": alert.decision,
-        },
+        detail=_DETAIL[action](
+            from_status=previous,
+            to_status=alert.status,
+            reason=reason,
+            list_name=alert.list_name,
+            decision=alert.decision,
+        ),
     )
     write_outbox(session, alert, "status")
     return alert

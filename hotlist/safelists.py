@@ -21,6 +21,12 @@ from hotlist.errors import ImportRejectedError
 from hotlist.parse import SAFELIST_FIELDS, RowError, SafelistRow, Source, parse_safelist_csv
 from org.registry import get_site
 from store.audit import record_audit
+from store.audit_details import (
+    SafelistAddDetail,
+    SafelistImportDetail,
+    SafelistRemoveDetail,
+    SafelistUpdateDetail,
+)
 from store.base import utcnow
 from store.spreadsheet import SpreadsheetWriter, safe_cell
 from store.tables import SafelistEntry, Site
@@ -123,9 +129,8 @@ def add_safelist_entry(
     record_audit(
         session,
         actor=added_by,
-        action="safelist.add" if new else "safelist.update",
         subject=f"site:{owner.id}",
-        detail={"site": owner.name, "entries": 1},
+        detail=(SafelistAddDetail if new else SafelistUpdateDetail)(site=owner.name, entries=1),
     )
     entry = session.scalar(
         select(SafelistEntry).where(
@@ -173,9 +178,8 @@ def remove_safelist_entry(
         record_audit(
             session,
             actor=actor,
-            action="safelist.remove",
             subject=f"site:{owner.id}",
-            detail={"site": owner.name, "entries": removed},
+            detail=SafelistRemoveDetail(site=owner.name, entries=removed),
         )
     return removed
 
@@ -216,15 +220,14 @@ def import_safelist(
     record_audit(
         session,
         actor=added_by,
-        action="safelist.import",
         subject=f"site:{owner.id}",
-        detail={
-            "site": owner.name,
-            "added": added,
-            "replace": replace,
-            "updated": len(parsed.rows) - added,
-            "removed": removed,
-        },
+        detail=SafelistImportDetail(
+            site=owner.name,
+            added=added,
+            replace=replace,
+            updated=len(parsed.rows) - added,
+            removed=removed,
+        ),
     )
     return SafelistImportReport(
         owner.name,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from org.errors import UnknownCamera
 from org.regions import state_code
 from store.audit import record_audit
+from store.audit_details import SiteShareDetail, SiteUnshareDetail
 from store.base import utcnow
 from store.errors import AlreadyExistsError, NotFoundError
 from store.tables import Agency, Camera, Site, SiteSharing
@@ -140,9 +141,10 @@ def set_site_sharing(
     record_audit(
         session,
         actor=actor,
-        action="site.share" if enabled else "site.unshare",
         subject=f"site:{owner.id}",
-        detail={"site": owner.name, "agency": target.name, "enabled": enabled},
+        detail=(SiteShareDetail if enabled else SiteUnshareDetail)(
+            site=owner.name, agency=target.name, enabled=enabled
+        ),
     )
     return sharing
 

@@ -7,37 +7,36 @@ and release must be what the audit log recorded when it was placed and released.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.audit_details import (
+    RetentionHoldPlaceDetail,
+    RetentionHoldReleaseDetail,
+    UnreadableDetail,
+    parse_as,
+)
 from store.tables import AuditEvent, RetentionHold
 
-PLACE_ACTION = "retention.hold.place"
-RELEASE_ACTION = "retention.hold.release"
+_Detail = TypeVar("_Detail", RetentionHoldPlaceDetail, RetentionHoldReleaseDetail)
+_Placed = tuple[AuditEvent, RetentionHoldPlaceDetail]
 
 
-def _announcements(session: Session, action: str) -> dict[int, AuditEvent]:
-    events = session.scalars(select(AuditEvent).where(AuditEvent.action == action))
-    found: dict[int, AuditEvent] = {}
-    for event in events:
-        hold_id = event.detail.get("hold_id")
-        if isinstance(hold_id, int):
-            found[hold_id] = event
+def _announcements(session: Session, model: type[_Detail]) -> dict[int, tuple[AuditEvent, _Detail]]:
+    found: dict[int, tuple[AuditEvent, _Detail]] = {}
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.action == model.action)):
+        detail = parse_as(model, event.detail)
+        # An unreadable detail announces no hold here; `audit verify` reports it.
+        if not isinstance(detail, UnreadableDetail):
+            found[detail.hold_id] = (event, detail)
     return found
 
 
-def _until(detail: dict[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(detail.get("until")))
-    except ValueError:
-        return None
-
-
-def _placed_as_announced(hold: RetentionHold, event: AuditEvent) -> bool:
-    return (event.subject, event.actor, event.case_number, event.purpose, _until(event.detail)) == (
+def _placed_as_announced(hold: RetentionHold, placed: _Placed) -> bool:
+    event, detail = placed
+    return (event.subject, event.actor, event.case_number, event.purpose, detail.until) == (
         f"read:{hold.read_id}",
         hold.placed_by,
         hold.case_number,
@@ -47,13 +46,13 @@ def _placed_as_announced(hold: RetentionHold, event: AuditEvent) -> bool:
 
 
 def _hold_problem(
-    hold: RetentionHold, placed: AuditEvent | None, released: AuditEvent | None
+    hold: RetentionHold, placed: _Placed | None, released: AuditEvent | None
 ) -> str | None:
     if placed is None:
         return "no audit event placed this hold: it was written outside the retention commands"
     if not _placed_as_announced(hold, placed):
         return (
-            f"its read, reason, case, placer or end differs from audit event {placed.id}: "
+            f"its read, reason, case, placer or end differs from audit event {placed[0].id}: "
             "the hold was edited"
         )
     return _release_problem(hold, released)
@@ -73,8 +72,8 @@ def _release_problem(hold: RetentionHold, released: AuditEvent | None) -> str | 
 
 def verify_holds(session: Session) -> list[tuple[str, str]]:
     """(subject, problem) for every hold that is not what the audit log announced."""
-    placed = _announcements(session, PLACE_ACTION)
-    released = _announcements(session, RELEASE_ACTION)
+    placed = _announcements(session, RetentionHoldPlaceDetail)
+    released = {k: e for k, (e, _) in _announcements(session, RetentionHoldReleaseDetail).items()}
     problems = []
     seen = set()
     for hold in session.scalars(select(RetentionHold).order_by(RetentionHold.id)):
@@ -83,6 +82,6 @@ def verify_holds(session: Session) -> list[tuple[str, str]]:
         if problem is not None:
             problems.append((f"hold:{hold.id}", problem))
     for hold_id in sorted(placed.keys() - seen):
-        why = f"audit event {placed[hold_id].id} placed this hold but it is missing: deleted"
+        why = f"audit event {placed[hold_id][0].id} placed this hold but it is missing: deleted"
         problems.append((f"hold:{hold_id}", why))
     return problems

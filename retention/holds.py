@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
-from retention.hold_audit import PLACE_ACTION, RELEASE_ACTION
 from store.audit import record_audit
+from store.audit_details import RetentionHoldPlaceDetail, RetentionHoldReleaseDetail
 from store.base import utcnow
 from store.tables import Alert, AlertSighting, PlateReadRow, RetentionHold
 
@@ -144,11 +144,10 @@ def place_hold(
     record_audit(
         session,
         actor=actor,
-        action=PLACE_ACTION,
         subject=f"read:{read_id}",
         case_number=hold.case_number,
         purpose=reason,
-        detail={"hold_id": hold.id, "until": until.isoformat()},
+        detail=RetentionHoldPlaceDetail(hold_id=hold.id, until=until),
     )
     return _view(hold, now)
 
@@ -179,11 +178,10 @@ def release_hold(
     record_audit(
         session,
         actor=actor,
-        action=RELEASE_ACTION,
         subject=f"read:{hold.read_id}",
         case_number=hold.case_number,
         purpose=reason,
-        detail={"hold_id": hold.id, "was_until": hold.until.isoformat()},
+        detail=RetentionHoldReleaseDetail(hold_id=hold.id, was_until=hold.until),
     )
     return _view(hold, now)
 

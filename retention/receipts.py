@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
+from store.audit_details import RetentionPurgeDetail, UnreadableDetail, parse_as
 from store.tables import AuditEvent, RetentionPurgedRead, RetentionReceipt, RetentionRun
 
 GENESIS = "0" * 64
-PURGE_ACTION = "retention.purge"
 
 
 @dataclass(frozen=True)
@@ -171,14 +171,11 @@ def issue_receipt(
     record_audit(
         session,
         actor="retention",
-        action=PURGE_ACTION,
         subject=f"receipt:{receipt.id}",
         purpose="scheduled purge of images past their retention policy",
-        detail={
-            "receipt_hash": receipt.hash,
-            "reads": receipt.read_count,
-            "files": receipt.file_count,
-        },
+        detail=RetentionPurgeDetail(
+            receipt_hash=receipt.hash, reads=receipt.read_count, files=receipt.file_count
+        ),
     )
     return receipt
 
@@ -293,12 +290,16 @@ def verify_receipts(session: Session) -> list[ReceiptProblem]:
         expected_prev = receipt.hash
     announced = session.execute(
         select(AuditEvent.id, AuditEvent.subject, AuditEvent.detail).where(
-            AuditEvent.action == PURGE_ACTION
+            AuditEvent.action == RetentionPurgeDetail.action
         )
     )
-    for event_id, subject, detail in announced:
+    for event_id, subject, raw in announced:
         receipt_id = int(subject.removeprefix("receipt:"))
-        if hashes.get(receipt_id) != detail.get("receipt_hash"):
+        detail = parse_as(RetentionPurgeDetail, raw)
+        if isinstance(detail, UnreadableDetail):
+            why = f"audit event {event_id} announced this receipt unreadably: {detail.problem}"
+            problems.append(ReceiptProblem(receipt_id, why))
+        elif hashes.get(receipt_id) != detail.receipt_hash:
             problems.append(
                 ReceiptProblem(
                     receipt_id,

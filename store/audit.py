@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from store.audit_details import AnyAuditDetail, UnreadableDetail, parse_detail
 from store.base import utcnow
 from store.tables.audit import AuditEvent
 
@@ -21,7 +21,9 @@ GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 7_246_001
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The row's chain hash; `detail` goes in as the stored dict, so its bytes are the model's
+    `as_json()` under sorted keys."""
     body = json.dumps(
         [
             prev_hash,
@@ -44,13 +46,12 @@ def record_audit(
     session: Session,
     *,
     actor: str,
-    action: str,
+    detail: AnyAuditDetail,
     subject: str = "",
     case_number: str | None = None,
     purpose: str | None = None,
-    detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
+    """Append one event in the caller's transaction; its action is the one `detail` names."""
     if session.get_bind().dialect.name == "postgresql":
         # Serialize appenders so they chain instead of racing for the same predecessor.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
@@ -58,18 +59,17 @@ def record_audit(
     prev_hash = prev or GENESIS
     # Microseconds are dropped so the hashed time is exactly what every backend stores.
     at = utcnow().replace(microsecond=0)
-    detail = detail or {}
     event = AuditEvent(
         at=at,
         actor=actor,
-        action=action,
+        action=detail.action,
         subject=subject,
         case_number=case_number,
         purpose=purpose,
-        detail=detail,
+        detail=detail.as_json(),
         prev_hash=prev_hash,
     )
-    event.hash = _digest(prev_hash, event)
+    event.hash = event_hash(prev_hash, event)
     session.add(event)
     session.flush()
     return event
@@ -88,10 +88,29 @@ def verify_audit_chain(session: Session) -> list[ChainBreak]:
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         if event.prev_hash != expected_prev:
             breaks.append(ChainBreak(event.id, "previous hash does not match: a row was removed"))
-        recomputed = _digest(event.prev_hash, event)
+        recomputed = event_hash(event.prev_hash, event)
         if recomputed != event.hash:
             breaks.append(
                 ChainBreak(event.id, "content does not match its hash: the row was edited")
             )
         expected_prev = event.hash
     return breaks
+
+
+@dataclass(frozen=True)
+class UnreadableEvent:
+    event_id: int
+    unreadable: UnreadableDetail
+
+
+def unreadable_details(session: Session) -> list[UnreadableEvent]:
+    """Every row whose detail no model reads; the chain may still be intact around them."""
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.action, AuditEvent.detail).order_by(AuditEvent.id)
+    )
+    found = []
+    for event_id, action, raw in rows:
+        parsed = parse_detail(action, raw)
+        if isinstance(parsed, UnreadableDetail):
+            found.append(UnreadableEvent(event_id, parsed))
+    return found

@@ -19,6 +19,7 @@ from console.accounts.passwords import hash_password, needs_rehash, verify_passw
 from console.accounts.throttle import Admission
 from console.accounts.users import digest
 from store.audit import record_audit
+from store.audit_details import AuthLoginDetail, AuthLogoutDetail
 from store.base import utcnow
 from store.tables import ApiToken, LoginAttempt, LoginSession, User
 
@@ -76,9 +77,8 @@ def start_session(session: Session, user: User, *, hours: float, client: str) ->
     record_audit(
         session,
         actor=user.username,
-        action="auth.login",
         subject=user.username,
-        detail={"session_id": row.id, "client": client[:64]},
+        detail=AuthLoginDetail(session_id=row.id, client=client[:64]),
     )
     return StartedSession(cookie, row)
 
@@ -109,9 +109,7 @@ def find_session(session: Session, cookie: str) -> SessionLookup:
 
 def end_session(session: Session, login: LoginSession, *, actor: str) -> None:
     login.revoked_at = utcnow()
-    record_audit(
-        session, actor=actor, action="auth.logout", subject=actor, detail={"session_id": login.id}
-    )
+    record_audit(session, actor=actor, subject=actor, detail=AuthLogoutDetail(session_id=login.id))
 
 
 @dataclass(frozen=True)

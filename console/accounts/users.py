@@ -29,6 +29,14 @@ from console.accounts.passwords import (
     verify_password,
 )
 from store.audit import record_audit
+from store.audit_details import (
+    TokenIssueDetail,
+    TokenRevokeDetail,
+    UserCreateDetail,
+    UserDisableDetail,
+    UserPasswordDetail,
+    UserPasswordResetDetail,
+)
 from store.base import utcnow
 from store.tables import Agency, ApiToken, LoginSession, Site, User
 
@@ -126,9 +134,8 @@ def create_user(
     record_audit(
         session,
         actor=actor,
-        action="user.create",
         subject=username,
-        detail={"role": role, "agency_id": agency_id, "site_id": site_id},
+        detail=UserCreateDetail(role=role, agency_id=agency_id, site_id=site_id),
     )
     return NewUser(user, generated)
 
@@ -171,9 +178,10 @@ def disable_user(session: Session, *, actor: str, username: str) -> User:
     record_audit(
         session,
         actor=actor,
-        action="user.disable",
         subject=user.username,
-        detail={"sessions_ended": sessions, "tokens_revoked": sorted(tokens)},
+        detail=UserDisableDetail(
+            sessions_ended=tuple(sessions), tokens_revoked=tuple(sorted(tokens))
+        ),
     )
     return user
 
@@ -195,9 +203,8 @@ def change_password(
     record_audit(
         session,
         actor=user.username,
-        action="user.password",
         subject=user.username,
-        detail={"sessions_ended": ended, "kept_session_id": keep_session_id},
+        detail=UserPasswordDetail(sessions_ended=tuple(ended), kept_session_id=keep_session_id),
     )
 
 
@@ -212,9 +219,8 @@ def reset_password(session: Session, *, actor: str, username: str) -> str:
     record_audit(
         session,
         actor=actor,
-        action="user.password_reset",
         subject=user.username,
-        detail={"sessions_ended": ended},
+        detail=UserPasswordResetDetail(sessions_ended=tuple(ended)),
     )
     return password
 
@@ -238,9 +244,8 @@ def issue_token(session: Session, *, actor: str, username: str, name: str, days:
     record_audit(
         session,
         actor=actor,
-        action="token.issue",
         subject=user.username,
-        detail={"token_id": token.id, "name": token.name, "prefix": token.prefix},
+        detail=TokenIssueDetail(token_id=token.id, name=token.name, prefix=token.prefix),
     )
     return NewToken(token, secret)
 
@@ -256,14 +261,13 @@ def revoke_token(session: Session, *, actor: str, token_id: int) -> ApiToken:
     record_audit(
         session,
         actor=actor,
-        action="token.revoke",
         subject=str(token_id),
-        detail={
-            "user": user.username if user else None,
-            "name": token.name,
-            "prefix": token.prefix,
-            "already_revoked": already,
-        },
+        detail=TokenRevokeDetail(
+            user=user.username if user else None,
+            name=token.name,
+            prefix=token.prefix,
+            already_revoked=already,
+        ),
     )
     return token
 

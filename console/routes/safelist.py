@@ -23,6 +23,7 @@ from console.schemas.safelist import (
 )
 from console.scope import hoa_site
 from store.audit import record_audit
+from store.audit_details import SafelistExportDetail
 
 router = APIRouter()
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -140,9 +141,8 @@ def _export(db: Session, me: Principal, site_id: int) -> Response:
     record_audit(
         db,
         actor=me.username,
-        action="safelist.export",
         subject=f"site:{site_id}",
-        detail={"entries": count},
+        detail=SafelistExportDetail(entries=count),
     )
     db.commit()
     return Response(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from store.audit_details import AnyAuditDetail
+
+_PROBLEM_DOC = "why the stored detail could not be read; the row is still in the hash chain"
+
 
 class AuditEventPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True, frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     id: int
     at: datetime
@@ -18,7 +21,10 @@ class AuditEventPublic(BaseModel):
     subject: str
     case_number: str | None
     purpose: str | None
-    detail: dict[str, Any]
+    detail: AnyAuditDetail | None = Field(
+        description="what the action recorded; null if unreadable"
+    )
+    detail_problem: str | None = Field(default=None, description=_PROBLEM_DOC)
     hash: str
 
 
@@ -35,9 +41,10 @@ class SearchRecordPublic(BaseModel):
     pattern: str
     case_number: str | None
     purpose: str | None
-    start: str | None
-    end: str | None
+    start: datetime | None
+    end: datetime | None
     results: int | None
+    detail_problem: str | None = Field(default=None, description=_PROBLEM_DOC)
 
 
 class DispositionPublic(BaseModel):

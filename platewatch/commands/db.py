@@ -81,8 +81,9 @@ def checkpoint_command(config: ConfigOption = None) -> None:
 
 @audit_app.command("verify")
 def verify_command(config: ConfigOption = None) -> None:
-    """Recompute the audit log's chain and check it against its signed checkpoints."""
-    from store.audit import verify_audit_chain
+    """Recompute the audit log's chain, read every row's detail and check the head against its
+    signed checkpoints."""
+    from store.audit import unreadable_details, verify_audit_chain
     from store.checkpoint_verify import verify_checkpoints
     from store.db import make_engine, make_session_factory
 
@@ -93,6 +94,10 @@ def verify_command(config: ConfigOption = None) -> None:
             problems = [
                 f"audit event {b.event_id}: {b.problem}" for b in verify_audit_chain(session)
             ]
+            problems += [
+                f"audit event {u.event_id}: unreadable detail: {u.unreadable.problem}"
+                for u in unreadable_details(session)
+            ]
             problems += verify_checkpoints(session, "audit", settings.checkpoint_paths())
     finally:
         engine.dispose()
@@ -101,7 +106,7 @@ def verify_command(config: ConfigOption = None) -> None:
         for problem in problems[1:]:
             typer.echo(f"  also: {problem}")
         raise typer.Exit(1)
-    typer.echo("audit log verifies: chain intact, head matches its signed checkpoint")
+    typer.echo("audit log verifies: chain intact, details readable, head matches its checkpoint")
 
 
 def register(app: typer.Typer) -> None:

@@ -216,16 +216,18 @@ def test_audit_page_shows_the_chain_state(
 
 
 def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, Caller]) -> None:
+    from store.audit_details import WebhookDisableDetail
+
     formulas = FORMULA_CELLS
     with world.session() as s:
         for text in formulas:
             record_audit(
                 s,
                 actor=text,
-                action="test.formula",
                 subject=text,
                 case_number=text,
                 purpose=text,
+                detail=WebhookDisableDetail(),
             )
         s.commit()
     # And a real search whose reason an officer started with a formula character.
@@ -233,7 +235,7 @@ def test_audit_csv_neutralises_formula_cells(world: World, by_token: dict[str, C
     searched = by_token["officer_a"].post("/api/reads/search", json=_query(reason=reason))
     assert searched.status_code == 200, searched.text
     auditor = by_token["auditor"]
-    exported = auditor.get("/api/audit/export.csv", params={"action": "test.formula"})
+    exported = auditor.get("/api/audit/export.csv", params={"action": "webhook.disable"})
     rows = list(csv.DictReader(io.StringIO(exported.text, newline="")))
     assert len(rows) == len(formulas)
     for row, text in zip(rows, formulas, strict=True):

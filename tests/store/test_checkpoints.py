@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.audit import record_audit, verify_audit_chain
+from store.audit_details import SafelistExportDetail
 from store.checkpoint_verify import verify_checkpoints
 from store.checkpoints import CheckpointError, publish_checkpoints, read_sink
 from store.settings import CheckpointPaths
@@ -26,7 +27,7 @@ def paths(tmp_path: Path) -> CheckpointPaths:
 def _events(factory: sessionmaker[Session], n: int, actor: str = "officer1") -> None:
     with factory.begin() as s:
         for i in range(n):
-            record_audit(s, actor=actor, action="search", subject=f"q{i}")
+            record_audit(s, actor=actor, subject=f"q{i}", detail=SafelistExportDetail(entries=i))
 
 
 def _verify(factory: sessionmaker[Session], paths: CheckpointPaths) -> list[str]:

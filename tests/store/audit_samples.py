@@ -1,0 +1,160 @@
+"""One detail per audit action, beside the dict its writer stored before the models existed
+(copied from the writers at 46d22c8), so the tests can hold the models to the old bytes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from store.audit_details import (
+    AlertAcknowledgeDetail,
+    AlertConfirmDetail,
+    AlertDismissDetail,
+    AlertRejectDetail,
+    AnyAuditDetail,
+    AuthLoginDetail,
+    AuthLogoutDetail,
+    ReadsSearchDetail,
+    RetentionHoldPlaceDetail,
+    RetentionHoldReleaseDetail,
+    RetentionPurgeDetail,
+    SafelistAddDetail,
+    SafelistExportDetail,
+    SafelistImportDetail,
+    SafelistRemoveDetail,
+    SafelistUpdateDetail,
+    SiteShareDetail,
+    SiteUnshareDetail,
+    TokenIssueDetail,
+    TokenRevokeDetail,
+    UserCreateDetail,
+    UserDisableDetail,
+    UserPasswordDetail,
+    UserPasswordResetDetail,
+    WebhookCreateDetail,
+    WebhookDisableDetail,
+    WebhookEnableDetail,
+)
+
+START = datetime(2025, 3, 1, tzinfo=UTC)
+END = datetime(2025, 3, 8, 12, 30, 5, 123456, tzinfo=UTC)
+# A hold end given with an offset keeps it, as `until.isoformat()` did.
+UNTIL = datetime(2025, 9, 1, 18, 30, tzinfo=timezone(timedelta(hours=2)))
+
+
+_Disposition = AlertAcknowledgeDetail | AlertConfirmDetail | AlertRejectDetail | AlertDismissDetail
+
+
+def _disposition(cls: type[_Disposition], to: str, reason: str | None) -> AnyAuditDetail:
+    return cls(from_status="new", to_status=to, reason=reason, list_name="stolen", decision="alert")
+
+
+def _legacy_disposition(to: str, reason: str | None) -> dict[str, Any]:
+    return {"from": "new", "to": to, "reason": reason, "list": "stolen", "decision": "alert"}
+
+
+SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
+    "auth.login": (
+        AuthLoginDetail(session_id=7, client="Mozilla/5.0"),
+        {"session_id": 7, "client": "Mozilla/5.0"},
+    ),
+    "auth.logout": (AuthLogoutDetail(session_id=7), {"session_id": 7}),
+    "user.create": (
+        UserCreateDetail(role="officer", agency_id=2, site_id=None),
+        {"role": "officer", "agency_id": 2, "site_id": None},
+    ),
+    "user.disable": (
+        UserDisableDetail(sessions_ended=(3, 4), tokens_revoked=()),
+        {"sessions_ended": [3, 4], "tokens_revoked": []},
+    ),
+    "user.password": (
+        UserPasswordDetail(sessions_ended=(5,), kept_session_id=9),
+        {"sessions_ended": [5], "kept_session_id": 9},
+    ),
+    "user.password_reset": (
+        UserPasswordResetDetail(sessions_ended=()),
+        {"sessions_ended": []},
+    ),
+    "token.issue": (
+        TokenIssueDetail(token_id=1, name="reader", prefix="pwt_abcdef"),
+        {"token_id": 1, "name": "reader", "prefix": "pwt_abcdef"},
+    ),
+    "token.revoke": (
+        TokenRevokeDetail(user=None, name="reader", prefix="pwt_abcdef", already_revoked=True),
+        {"user": None, "name": "reader", "prefix": "pwt_abcdef", "already_revoked": True},
+    ),
+    "safelist.add": (SafelistAddDetail(site="oak", entries=1), {"site": "oak", "entries": 1}),
+    "safelist.update": (SafelistUpdateDetail(site="oak", entries=1), {"site": "oak", "entries": 1}),
+    "safelist.remove": (SafelistRemoveDetail(site="oak", entries=2), {"site": "oak", "entries": 2}),
+    "safelist.import": (
+        SafelistImportDetail(site="oak", added=3, replace=False, updated=1, removed=0),
+        {"site": "oak", "added": 3, "replace": False, "updated": 1, "removed": 0},
+    ),
+    "safelist.export": (SafelistExportDetail(entries=12), {"entries": 12}),
+    "site.share": (
+        SiteShareDetail(site="oak", agency="metro", enabled=True),
+        {"site": "oak", "agency": "metro", "enabled": True},
+    ),
+    "site.unshare": (
+        SiteUnshareDetail(site="oak", agency="metro", enabled=False),
+        {"site": "oak", "agency": "metro", "enabled": False},
+    ),
+    "alert.acknowledge": (
+        _disposition(AlertAcknowledgeDetail, "acknowledged", None),
+        _legacy_disposition("acknowledged", None),
+    ),
+    "alert.confirm": (
+        _disposition(AlertConfirmDetail, "confirmed", None),
+        _legacy_disposition("confirmed", None),
+    ),
+    "alert.reject": (
+        _disposition(AlertRejectDetail, "rejected", "wrong_state"),
+        _legacy_disposition("rejected", "wrong_state"),
+    ),
+    "alert.dismiss": (
+        _disposition(AlertDismissDetail, "dismissed", None),
+        _legacy_disposition("dismissed", None),
+    ),
+    "reads.search": (
+        ReadsSearchDetail(
+            plate="AB*12",
+            start=START,
+            end=END,
+            camera_ids=("oak-cam0",),
+            site_ids=(1, 4),
+            agency_id=2,
+            results=3,
+            truncated=False,
+            via="token",
+        ),
+        {
+            "plate": "AB*12",
+            "start": START.isoformat(),
+            "end": END.isoformat(),
+            "camera_ids": ["oak-cam0"],
+            "site_ids": [1, 4],
+            "agency_id": 2,
+            "results": 3,
+            "truncated": False,
+            "via": "token",
+        },
+    ),
+    "webhook.create": (
+        WebhookCreateDetail(agency_id=2, url="https://cad.example/hook"),
+        {"agency_id": 2, "url": "https://cad.example/hook"},
+    ),
+    "webhook.enable": (WebhookEnableDetail(), {}),
+    "webhook.disable": (WebhookDisableDetail(), {}),
+    "retention.purge": (
+        RetentionPurgeDetail(receipt_hash="ab" * 32, reads=10, files=20),
+        {"receipt_hash": "ab" * 32, "reads": 10, "files": 20},
+    ),
+    "retention.hold.place": (
+        RetentionHoldPlaceDetail(hold_id=5, until=UNTIL),
+        {"hold_id": 5, "until": UNTIL.isoformat()},
+    ),
+    "retention.hold.release": (
+        RetentionHoldReleaseDetail(hold_id=5, was_until=UNTIL),
+        {"hold_id": 5, "was_until": UNTIL.isoformat()},
+    ),
+}
