@@ -1,4 +1,4 @@
-"""Safe-list entries as HOA admins see and change them, and CSV import reports."""
+"""Safe-list entries as HOA admins see and change them, and the bad rows of an import."""
 
 from __future__ import annotations
 
@@ -42,17 +42,3 @@ class RowErrorPublic(BaseModel):
     line: int
     field: str | None
     reason: str
-
-
-class ImportReportPublic(BaseModel):
-    rows: int
-    added: int
-    updated: int
-    removed: int
-    skipped_invalid: int
-    errors: list[RowErrorPublic]
-
-
-class ImportRejectedPublic(BaseModel):
-    detail: str
-    errors: list[RowErrorPublic]
