@@ -24,8 +24,7 @@ from typing import Protocol
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.schemas.imports import ImportJobPublic
-from console.schemas.safelist import RowErrorPublic
+from console.schemas.imports import ImportJobPublic, RowErrorPublic
 from store.base import utcnow
 from store.tables import ImportJob
 

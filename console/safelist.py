@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from console.errors import NotFound
 from console.imports import ImportOutcome, ImportRejectedFileError, Progress
+from console.schemas.imports import RowErrorPublic
 from console.schemas.safelist import (
-    RowErrorPublic,
     SafelistEntryCreate,
     SafelistEntryPublic,
     SafelistEntryUpdate,

@@ -7,9 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from console.schemas.safelist import RowErrorPublic
-
 JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class RowErrorPublic(BaseModel):
+    line: int
+    field: str | None
+    reason: str
 
 
 class ImportJobPublic(BaseModel):
@@ -30,7 +34,3 @@ class ImportJobPublic(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "failed")
