@@ -143,8 +143,11 @@ class AlertFeed:
         while (left := until - time.monotonic()) > 0:
             wait = min(left, max(0.0, self._recheck_at - time.monotonic()))
             if wake is not None:
+                # Not wait_for: on 3.11 it swallows a cancel that lands as the event is set
+                # (a wake-up during shutdown), and the lifespan then waits for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await wake.wait()
                 if wake.is_set():
                     wake.clear()
                     return
