@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
 from console.app import create_app
-from console.imports import RESTARTED
+from console.imports import MAX_ROW_ERRORS, RESTARTED
 from store.base import utcnow
 from store.tables import AuditEvent, ImportJob, SafelistEntry, User
 from tests.console.conftest import Caller, World, finished_job
@@ -148,3 +148,21 @@ def test_a_restart_fails_the_jobs_it_cut_short(world: World) -> None:
         assert all(j.finished_at is not None for j in jobs)
         kept = s.get(ImportJob, finished.id)
         assert kept is not None and kept.status == "done"
+
+
+def test_a_file_of_bad_rows_keeps_the_first_thousand_and_counts_them_all(
+    world: World, by_token: dict[str, Caller], as_user: dict[str, Caller]
+) -> None:
+    site = world.ids["pine"]
+    body = "plate,state,label,expires_at\n" + "BAD*1,CA,,\n" * 1_005
+    job = finished_job(
+        by_token["hoa_pine"],
+        by_token["hoa_pine"].post(
+            f"/api/sites/{site}/safelist/import",
+            files={"file": ("wild.csv", body, "text/csv")},
+        ),
+    )
+    assert job["status"] == "failed" and job["rows_rejected"] == 1_005
+    assert len(job["errors"]) == MAX_ROW_ERRORS and job["errors"][0]["line"] == 2
+    page = as_user["hoa_pine"].get(f"/imports/{job['id']}")
+    assert "Bad rows (the first 1000 of 1005)" in page.text
