@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.feed import AlertFeed
 from console.handlers import install_error_handlers
+from console.imports import ImportRunner
 from console.pages import STATIC, make_templates
 from console.routes import ROUTERS
 from console.routes.docs import DOCS_PATHS, install_docs
@@ -62,6 +63,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     except SQLAlchemyError:
         # The poller keeps trying; the console still serves its pages meanwhile.
         log.warning("alert feed could not read the database at start-up", exc_info=True)
+    runner: ImportRunner = app.state.import_runner
+    try:
+        await asyncio.to_thread(runner.recover)
+    except SQLAlchemyError:
+        log.warning("import jobs cut short by a restart could not be marked", exc_info=True)
     poller = asyncio.create_task(feed.run(), name="alert-feed")
     wakeup = None
     if app.state.engine.dialect.name == "postgresql":
@@ -86,6 +92,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if wakeup is not None:
             await asyncio.to_thread(wakeup.stop)
         feed.close()
+        runner.shutdown()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -146,6 +153,7 @@ def create_app(settings: ConsoleSections, *, webhooks: bool = True) -> FastAPI:
         settings.console.feed_poll_ms / 1000,
         recheck_s=settings.console.feed_recheck_s,
     )
+    app.state.import_runner = ImportRunner(app.state.session_factory)
     app.state.metrics_registry = metrics_registry(app.state.session_factory, app.state.feed)
     app.state.webhook_worker = (
         WebhookWorker(app.state.session_factory, settings.console) if webhooks else None

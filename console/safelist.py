@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import NotFound
+from console.imports import ImportOutcome, ImportRejectedFileError, Progress
+from console.schemas.imports import RowErrorPublic
 from console.schemas.safelist import (
-    ImportReportPublic,
-    RowErrorPublic,
     SafelistEntryCreate,
     SafelistEntryPublic,
     SafelistEntryUpdate,
@@ -119,34 +120,57 @@ def row_errors(errors: tuple[object, ...]) -> list[RowErrorPublic]:
     ]
 
 
-class SafelistRejectedError(ValueError):
-    """The file has bad rows and nothing was imported."""
+@dataclass(frozen=True)
+class SafelistImport:
+    """A safe-list CSV for the import worker, checked with the CLI's validation (parsed once)."""
 
-    def __init__(self, total: int, errors: list[RowErrorPublic]) -> None:
-        super().__init__(f"{len(errors)} of {total} rows are invalid; nothing was imported")
-        self.total = total
-        self.errors = errors
+    site_id: int
+    data: bytes
+    filename: str
+    actor: str
+    replace: bool = False
+    skip_invalid: bool = False
 
+    @property
+    def kind(self) -> str:
+        return "safelist"
 
-def import_csv(
-    session: Session, site_id: int, data: bytes, *, actor: str, replace: bool, skip_invalid: bool
-) -> ImportReportPublic:
-    """Import a CSV with the CLI's validation (parsed once); SafelistRejectedError lists every
-    bad row."""
-    try:
-        report = import_safelist(
-            session, data, site=site_id, added_by=actor, replace=replace, skip_invalid=skip_invalid
+    def run(self, session: Session, progress: Progress) -> ImportOutcome:
+        try:
+            report = import_safelist(
+                session,
+                self.data,
+                site=self.site_id,
+                added_by=self.actor,
+                replace=self.replace,
+                skip_invalid=self.skip_invalid,
+                progress=progress,
+            )
+        except ImportRejectedError as exc:
+            errors = tuple(row_errors(exc.errors))
+            msg = (
+                f"{len(errors)} of {exc.total} rows are invalid, so nothing was imported. "
+                "Fix the rows below and upload the file again."
+            )
+            raise ImportRejectedFileError(msg, rows_total=exc.total, errors=errors) from exc
+        except ValueError as exc:
+            msg = f"{self.filename} was not imported: {exc}"
+            raise ImportRejectedFileError(msg) from exc
+        return ImportOutcome(
+            rows_total=report.rows,
+            rows_done=report.added + report.updated,
+            rows_rejected=report.skipped_invalid,
+            message=self._summary(report.added, report.updated, report.removed),
+            counts={"added": report.added, "updated": report.updated, "removed": report.removed},
+            errors=tuple(row_errors(report.errors)),
         )
-    except ImportRejectedError as exc:
-        raise SafelistRejectedError(exc.total, row_errors(exc.errors)) from exc
-    return ImportReportPublic(
-        rows=report.rows,
-        added=report.added,
-        updated=report.updated,
-        removed=report.removed,
-        skipped_invalid=report.skipped_invalid,
-        errors=row_errors(report.errors),
-    )
+
+    def _summary(self, added: int, updated: int, removed: int) -> str:
+        return (
+            f"Imported {self.filename}: {added} added, {updated} updated"
+            + (f", {removed} removed" if removed else "")
+            + "."
+        )
 
 
 def export_csv(session: Session, site_id: int) -> tuple[str, int]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from console.deps import Principal
 from console.errors import Forbidden
-from store.tables import Alert, Camera, Hotlist, PlateReadRow, SiteSharing, User
+from store.tables import Alert, Camera, Hotlist, ImportJob, PlateReadRow, SiteSharing, User
 
 
 def shared_site_ids(agency_id: int) -> Select[int]:
@@ -54,6 +54,16 @@ def hoa_site(principal: Principal, site_id: int | None = None) -> int:
         msg = f"site {site_id} is not yours; you manage site {principal.site_id}"
         raise Forbidden(msg)
     return principal.site_id
+
+
+def import_jobs_of(principal: Principal) -> ColumnElement[bool]:
+    """Import jobs a user may watch: their own, and an HOA admin's those of the site's safe
+    list (whoever of the site's admins sent them)."""
+    mine = ImportJob.owner_user_id == principal.user_id
+    if principal.role == "hoa_admin" and principal.site_id is not None:
+        site_list = and_(ImportJob.kind == "safelist", ImportJob.site_id == principal.site_id)
+        return or_(mine, site_list)
+    return mine
 
 
 def oversight_alerts(principal: Principal) -> ColumnElement[bool]:

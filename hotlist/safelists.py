@@ -9,7 +9,7 @@ kept for good; residents' plates should not be).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
@@ -75,35 +75,53 @@ def _upsert(session: Session, site: Site, row: SafelistRow, added_by: str) -> bo
     return False
 
 
-def _upsert_all(session: Session, site: Site, rows: Sequence[SafelistRow], added_by: str) -> int:
-    """Add or update every row in a few statements, not a query per row (a 100k-row file);
-    returns how many were new."""
+WRITE_CHUNK = 5_000
+# Told (rows written so far, rows to write) after each chunk of an import.
+Progress = Callable[[int, int], None]
+
+
+def _upsert_all(
+    session: Session,
+    site: Site,
+    rows: Sequence[SafelistRow],
+    added_by: str,
+    progress: Progress | None = None,
+) -> int:
+    """Add or update every row in a few statements per chunk, not a query per row (a
+    100k-row file); returns how many were new. The caller's transaction holds every chunk."""
     existing = {
         (entry.plate, entry.state): entry
         for entry in session.scalars(select(SafelistEntry).where(SafelistEntry.site_id == site.id))
     }
-    new: dict[tuple[str, str | None], dict[str, object]] = {}
     now = utcnow()
-    for row in rows:
-        key = (row.plate, row.state)
-        entry = existing.get(key)
-        if entry is not None:
-            entry.label = row.label
-            entry.expires_at = row.expires_at
-            continue
-        # A later row for the same plate wins, as it would row by row.
-        new[key] = {
-            "site_id": site.id,
-            "plate": row.plate,
-            "state": row.state,
-            "label": row.label,
-            "added_by": added_by,
-            "expires_at": row.expires_at,
-            "added_at": now,
-        }
-    if new:
-        session.execute(insert(SafelistEntry), list(new.values()))
-    return len(new)
+    added = 0
+    for start in range(0, len(rows), WRITE_CHUNK):
+        new: dict[tuple[str, str | None], dict[str, object]] = {}
+        for row in rows[start : start + WRITE_CHUNK]:
+            key = (row.plate, row.state)
+            entry = existing.get(key)
+            if entry is not None:
+                entry.label = row.label
+                entry.expires_at = row.expires_at
+                continue
+            # The parser makes a repeated plate and state a row error, so keys never repeat
+            # across chunks.
+            new[key] = {
+                "site_id": site.id,
+                "plate": row.plate,
+                "state": row.state,
+                "label": row.label,
+                "added_by": added_by,
+                "expires_at": row.expires_at,
+                "added_at": now,
+            }
+        if new:
+            session.execute(insert(SafelistEntry), list(new.values()))
+            added += len(new)
+        if progress is not None:
+            session.flush()
+            progress(min(start + WRITE_CHUNK, len(rows)), len(rows))
+    return added
 
 
 def add_safelist_entry(
@@ -196,8 +214,10 @@ def import_safelist(
     added_by: str,
     replace: bool = False,
     skip_invalid: bool = False,
+    progress: Progress | None = None,
 ) -> SafelistImportReport:
-    """Load a safe-list CSV (plate, state, label, expires_at) for a site."""
+    """Load a safe-list CSV (plate, state, label, expires_at) for a site; `progress` hears
+    how many rows are written, chunk by chunk."""
     owner = get_site(session, site)
     parsed = parse_safelist_csv(source)
     if parsed.errors and not skip_invalid:
@@ -206,6 +226,8 @@ def import_safelist(
             "(fix them, or pass --skip-invalid to import the rest)"
         )
         raise ImportRejectedError(msg, parsed.errors, parsed.total)
+    if progress is not None:
+        progress(0, len(parsed.rows))
     removed = 0
     if replace:
         result = session.execute(
@@ -214,7 +236,7 @@ def import_safelist(
             .execution_options(synchronize_session=False)
         )
         removed = int(getattr(result, "rowcount", 0) or 0)
-    added = _upsert_all(session, owner, parsed.rows, added_by)
+    added = _upsert_all(session, owner, parsed.rows, added_by, progress)
     _touch(owner)
     session.flush()
     record_audit(

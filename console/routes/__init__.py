@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, ops, oversight, reads, safelist, search
+from console.routes import admin, alerts, auth, imports, ops, oversight, reads, safelist, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -10,6 +10,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     search.router,
     reads.router,
     safelist.router,
+    imports.router,
     oversight.router,
     admin.router,
     ops.router,

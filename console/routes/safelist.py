@@ -1,4 +1,5 @@
-"""HOA admins' safe list: list, add, edit, expire, remove, CSV import and export."""
+"""HOA admins' safe list: list, add, edit, expire, remove, CSV export, and CSV import through
+the import worker (console.imports)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from console import safelist
 from console.deps import DbSession, HoaAdmin, Principal
+from console.imports import ImportRunner, JobScope
 from console.pages import render
+from console.schemas.imports import ImportJobPublic
 from console.schemas.safelist import (
-    ImportRejectedPublic,
-    ImportReportPublic,
     SafelistEntryCreate,
     SafelistEntryPublic,
     SafelistEntryUpdate,
@@ -78,26 +79,6 @@ def api_remove(site_id: int, entry_id: int, me: HoaAdmin, db: DbSession) -> Resp
     return Response(status_code=204)
 
 
-async def _import_off_the_loop(
-    db: Session, site: int, data: bytes, *, actor: str, replace: bool, skip_invalid: bool
-) -> ImportReportPublic:
-    """Parse, write and commit in a worker thread: a 100k-row file takes seconds, and the
-    event loop meanwhile serves every officer's alert stream and the health check."""
-
-    def work() -> ImportReportPublic:
-        try:
-            report = safelist.import_csv(
-                db, site, data, actor=actor, replace=replace, skip_invalid=skip_invalid
-            )
-        except ValueError:
-            db.rollback()
-            raise
-        db.commit()
-        return report
-
-    return await asyncio.to_thread(work)
-
-
 async def _read_upload(upload: UploadFile) -> bytes:
     data = await upload.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
@@ -105,35 +86,38 @@ async def _read_upload(upload: UploadFile) -> bytes:
     return data
 
 
-@router.post(
-    "/api/sites/{site_id}/safelist/import",
-    tags=["safelist"],
-    responses={422: {"model": ImportRejectedPublic}},
-)
+async def _start_import(
+    request: Request, me: Principal, site: int, file: UploadFile, *, replace: bool, skip: bool
+) -> ImportJobPublic:
+    """Queue the file for the import worker; the request answers before any row is read."""
+    data = await _read_upload(file)
+    filename = file.filename or "upload.csv"
+    task = safelist.SafelistImport(
+        site, data, filename, me.username, replace=replace, skip_invalid=skip
+    )
+    runner: ImportRunner = request.app.state.import_runner
+    scope = JobScope(owner_user_id=me.user_id, site_id=site)
+    return await asyncio.to_thread(runner.enqueue, task, scope, filename)
+
+
+@router.post("/api/sites/{site_id}/safelist/import", tags=["safelist"], status_code=202)
 async def api_import(
     *,
+    request: Request,
+    response: Response,
     site_id: int,
     me: HoaAdmin,
-    db: DbSession,
     file: Annotated[UploadFile, File()],
     replace: Annotated[bool, Form()] = False,
     skip_invalid: Annotated[bool, Form()] = False,
-) -> ImportReportPublic:
-    """Import a CSV (plate, state, label, expires_at). Any bad row rejects the whole file
-    unless skip_invalid; the answer lists each bad row's line, field and reason."""
+) -> ImportJobPublic:
+    """Queue a CSV (plate, state, label, expires_at) for import and answer at once with the
+    job; poll its Location until `done` or `failed`. Any bad row fails the whole file (nothing
+    is written) unless skip_invalid; the job lists each bad row's line, field and reason."""
     site = hoa_site(me, site_id)
-    data = await _read_upload(file)
-    try:
-        report = await _import_off_the_loop(
-            db, site, data, actor=me.username, replace=replace, skip_invalid=skip_invalid
-        )
-    except safelist.SafelistRejectedError as exc:
-        detail = f"{exc}; fix them, or send skip_invalid=true to import the valid rows"
-        body = ImportRejectedPublic(detail=detail, errors=exc.errors)
-        return JSONResponse(body.model_dump(), status_code=422)  # type: ignore[return-value]
-    except ValueError as exc:
-        raise _invalid(exc) from exc
-    return report
+    job = await _start_import(request, me, site, file, replace=replace, skip=skip_invalid)
+    response.headers["Location"] = f"/api/import-jobs/{job.id}"
+    return job
 
 
 def _export(db: Session, me: Principal, site_id: int) -> Response:
@@ -267,32 +251,11 @@ def page_remove(entry_id: int, me: HoaAdmin, db: DbSession) -> Response:
 async def page_import(
     request: Request,
     me: HoaAdmin,
-    db: DbSession,
     file: Annotated[UploadFile, File()],
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
-    data = await _read_upload(file)
-    try:
-        report = await _import_off_the_loop(
-            db, hoa_site(me), data, actor=me.username, replace=replace, skip_invalid=False
-        )
-    except safelist.SafelistRejectedError as exc:
-        return _page(
-            request,
-            me,
-            db,
-            status=422,
-            error=f"{str(exc).capitalize()}. Fix the rows below and import the file again.",
-            row_errors=exc.errors,
-            filename=file.filename,
-        )
-    except ValueError as exc:
-        return _page(request, me, db, status=422, error=f"Not imported: {exc}")
-    return _done(
-        f"Imported {file.filename}: {report.added} added, {report.updated} updated"
-        + (f", {report.removed} removed" if report.removed else "")
-        + "."
-    )
+    job = await _start_import(request, me, hoa_site(me), file, replace=replace, skip=False)
+    return RedirectResponse(f"/imports/{job.id}", status_code=303)
 
 
 @router.get("/safelist/export.csv", include_in_schema=False)

@@ -1,4 +1,4 @@
-"""Safe-list entries as HOA admins see and change them, and CSV import reports."""
+"""Safe-list entries as HOA admins see and change them."""
 
 from __future__ import annotations
 
@@ -36,23 +36,3 @@ class SafelistEntryUpdate(BaseModel):
     label: str | None = Field(default=None, max_length=100)
     expires_at: AwareDatetime | None = None
     clear_expiry: bool = False
-
-
-class RowErrorPublic(BaseModel):
-    line: int
-    field: str | None
-    reason: str
-
-
-class ImportReportPublic(BaseModel):
-    rows: int
-    added: int
-    updated: int
-    removed: int
-    skipped_invalid: int
-    errors: list[RowErrorPublic]
-
-
-class ImportRejectedPublic(BaseModel):
-    detail: str
-    errors: list[RowErrorPublic]

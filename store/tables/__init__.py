@@ -11,6 +11,7 @@ from store.tables.accounts import (
 )
 from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
+from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
@@ -33,6 +34,7 @@ __all__ = [
     "Camera",
     "Hotlist",
     "HotlistEntry",
+    "ImportJob",
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",

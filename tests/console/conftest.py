@@ -398,3 +398,16 @@ class LiveServer:
             time.sleep(0.05)  # let closed event streams go before shutting down
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def finished_job(caller: Caller, queued: httpx.Response, timeout_s: float = 120) -> dict[str, Any]:
+    """The job an import upload queued (202 + Location), polled until done or failed."""
+    assert queued.status_code == 202, queued.text
+    location = queued.headers["location"]
+    assert location == f"/api/import-jobs/{queued.json()['id']}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job: dict[str, Any] = caller.get(location).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.02)

@@ -5,6 +5,7 @@ HOA admin imports a safe list with a bad row. Screenshots go to each test's tmp_
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import cv2
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from console.app import create_app
 from hotlist.lists import add_entry
@@ -173,9 +174,10 @@ def test_hoa_admin_imports_a_safe_list_and_sees_the_bad_row(
     expect(page).to_have_url(f"{site.url}/safelist")
     page.get_by_label("CSV file").set_input_files(csv_file)
     page.get_by_role("button", name="Import").click()
+    expect(page).to_have_url(re.compile(rf"{site.url}/imports/\d+$"))
     error = page.locator("#import-error")
-    expect(error).to_contain_text("1 of 3 rows are invalid; nothing was imported")
-    expect(error.locator(".row-errors li")).to_have_text(
+    expect(error).to_contain_text("1 of 3 rows are invalid, so nothing was imported")
+    expect(page.locator(".row-errors li")).to_have_text(
         [
             "residents.csv: line 3, plate: 'BRW1?2': safe-list plates must be complete "
             "(no `?` or `*`)"
@@ -186,11 +188,38 @@ def test_hoa_admin_imports_a_safe_list_and_sees_the_bad_row(
         assert not s.scalars(
             select(SafelistEntry).where(SafelistEntry.plate.in_(["BRW101", "BRW103"]))
         ).all()
+    context.close()
 
-    csv_file.write_text("plate,state,label,expires_at\nBRW101,CA,Unit 1,\nBRW103,CA,Unit 3,\n")
+
+def test_hoa_admin_watches_an_import_reach_done(
+    world: World, site: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    rows = 10_000  # enough for the page to load while the worker still writes
+    csv_file = tmp_path / "homes.csv"
+    csv_file.write_text(
+        "plate,state,label,expires_at\n"
+        + "".join(f"BRW{i:05d},CA,Unit {i},\n" for i in range(rows))
+    )
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    sign_in(page, site.url, "hoa_oak")
     page.get_by_label("CSV file").set_input_files(csv_file)
     page.get_by_role("button", name="Import").click()
-    expect(page.locator(".notice.ok")).to_contain_text("2 added")
-    expect(page.locator("tbody")).to_contain_text("BRW103")
-    page.screenshot(path=tmp_path / "hoa-safelist.png", full_page=True)
+    expect(page).to_have_url(re.compile(rf"{site.url}/imports/\d+$"))
+    bar = page.locator("#import-progress")
+    expect(bar).to_be_visible()
+    expect(page.locator("#import-status")).to_have_text("Done", timeout=60_000)
+    expect(bar).to_have_attribute("value", "100")
+    expect(page.locator("#import-done")).to_have_text(
+        f"Imported homes.csv: {rows} added, 0 updated."
+    )
+    page.screenshot(path=tmp_path / "hoa-import-done.png", full_page=True)
+    expect(page.get_by_role("link", name="Back to the safe list")).to_have_attribute(
+        "href", "/safelist"
+    )
+    with world.session() as s:
+        listed = select(func.count()).where(SafelistEntry.plate.like("BRW%"))
+        assert s.scalar(listed) == rows
+        s.execute(delete(SafelistEntry).where(SafelistEntry.plate.like("BRW%")))
+        s.commit()
     context.close()

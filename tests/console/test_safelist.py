@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
 from sqlalchemy import delete, select
 
 from store.tables import AuditEvent, SafelistEntry
-from tests.console.conftest import Caller, World
+from tests.console.conftest import Caller, World, finished_job
 from tests.store.formula_cells import FORMULA_CELLS
 
 GOOD_AND_BAD = (
@@ -72,24 +73,31 @@ def test_import_with_a_bad_row_imports_nothing_and_lists_each_bad_row(
     site = world.ids["pine"]
     admin = by_token["hoa_pine"]
     before = _plates(admin, site)
-    response = admin.post(
-        f"/api/sites/{site}/safelist/import",
-        files={"file": ("residents.csv", GOOD_AND_BAD, "text/csv")},
+    job = finished_job(
+        admin,
+        admin.post(
+            f"/api/sites/{site}/safelist/import",
+            files={"file": ("residents.csv", GOOD_AND_BAD, "text/csv")},
+        ),
     )
-    assert response.status_code == 422
-    body = response.json()
-    assert body["detail"].startswith("2 of 4 rows are invalid; nothing was imported")
-    assert [(e["line"], e["field"]) for e in body["errors"]] == [(4, "plate"), (5, "expires_at")]
-    assert "safe-list plates must be complete" in body["errors"][0]["reason"]
-    assert "bad date 'not-a-date'" in body["errors"][1]["reason"]
+    assert job["status"] == "failed"
+    assert job["message"].startswith("2 of 4 rows are invalid, so nothing was imported")
+    assert (job["rows_total"], job["rows_done"], job["rows_rejected"]) == (4, 0, 2)
+    assert [(e["line"], e["field"]) for e in job["errors"]] == [(4, "plate"), (5, "expires_at")]
+    assert "safe-list plates must be complete" in job["errors"][0]["reason"]
+    assert "bad date 'not-a-date'" in job["errors"][1]["reason"]
     assert _plates(admin, site) == before
-    skipped = admin.post(
-        f"/api/sites/{site}/safelist/import",
-        files={"file": ("residents.csv", GOOD_AND_BAD, "text/csv")},
-        data={"skip_invalid": "true"},
+    skipped = finished_job(
+        admin,
+        admin.post(
+            f"/api/sites/{site}/safelist/import",
+            files={"file": ("residents.csv", GOOD_AND_BAD, "text/csv")},
+            data={"skip_invalid": "true"},
+        ),
     )
-    assert skipped.status_code == 200
-    assert skipped.json()["added"] == 2 and skipped.json()["skipped_invalid"] == 2
+    assert skipped["status"] == "done"
+    assert skipped["counts"]["added"] == 2 and skipped["rows_rejected"] == 2
+    assert len(skipped["errors"]) == 2
     assert {"IMP001", "IMP002"} <= _plates(admin, site)
 
 
@@ -102,11 +110,14 @@ def test_export_round_trips_through_import(world: World, by_token: dict[str, Cal
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert {"plate": "EXP123", "state": "", "label": "Unit, 9", "expires_at": ""} in rows
-    again = admin.post(
-        f"/api/sites/{site}/safelist/import",
-        files={"file": ("back.csv", exported.text, "text/csv")},
+    again = finished_job(
+        admin,
+        admin.post(
+            f"/api/sites/{site}/safelist/import",
+            files={"file": ("back.csv", exported.text, "text/csv")},
+        ),
     )
-    assert again.status_code == 200 and again.json()["added"] == 0
+    assert again["status"] == "done" and again["counts"]["added"] == 0
     with world.session() as s:
         assert s.scalar(
             select(AuditEvent.id).where(
@@ -124,8 +135,13 @@ def test_pages_add_import_and_show_row_errors(world: World, as_user: dict[str, C
     assert added.status_code == 303
     page = admin.get(added.headers["location"])
     assert "PAGE01 is on the safe list." in page.text and "2031-02-03" in page.text
-    rejected = admin.post("/safelist/import", files={"file": ("bad.csv", GOOD_AND_BAD, "text/csv")})
-    assert rejected.status_code == 422
+    queued = admin.post("/safelist/import", files={"file": ("bad.csv", GOOD_AND_BAD, "text/csv")})
+    assert queued.status_code == 303 and queued.headers["location"].startswith("/imports/")
+    job_id = int(queued.headers["location"].rsplit("/", 1)[1])
+    while admin.get(f"/api/import-jobs/{job_id}").json()["status"] not in ("done", "failed"):
+        time.sleep(0.02)
+    rejected = admin.get(queued.headers["location"])
+    assert "2 of 4 rows are invalid, so nothing was imported" in rejected.text
     assert re.search(r"bad\.csv: line 4, plate: .*safe-list plates must be complete", rejected.text)
     assert "bad.csv: line 5, expires_at: bad date" in rejected.text
     with world.session() as s:
@@ -178,11 +194,14 @@ def test_export_neutralises_formula_labels_and_they_import_back(
         assert logged is not None and logged["entries"] == len(rows)  # `\r` splits no entry
         s.execute(delete(SafelistEntry).where(SafelistEntry.plate.in_(plates)))
         s.commit()
-    back = admin.post(
-        f"/api/sites/{site}/safelist/import",
-        files={"file": ("back.csv", exported.content, "text/csv")},
+    back = finished_job(
+        admin,
+        admin.post(
+            f"/api/sites/{site}/safelist/import",
+            files={"file": ("back.csv", exported.content, "text/csv")},
+        ),
     )
-    assert back.status_code == 200 and back.json()["added"] == len(plates), back.text
+    assert back["status"] == "done" and back["counts"]["added"] == len(plates), back
     with world.session() as s:
         query = select(SafelistEntry.plate, SafelistEntry.label)
         labels = dict(s.execute(query.where(SafelistEntry.plate.in_(plates))).all())

@@ -68,6 +68,7 @@ MATRIX = [
     _r("POST", "/api/sites/{site}/safelist/{entry}/expire", "hoa_admin", ok=None),
     _r("POST", "/api/sites/{site}/safelist/import", "hoa_admin", ok=None),
     _r("GET", "/api/sites/{site}/safelist/export.csv", "hoa_admin"),
+    _r("GET", "/api/import-jobs/{job}", ok=None),  # anyone's own jobs: test_imports
     _r("GET", "/api/audit", "auditor"),
     _r("GET", "/api/audit/export.csv", "auditor"),
     _r("GET", "/api/audit/searches", "auditor"),
@@ -100,6 +101,7 @@ MATRIX = [
     _r("POST", "/safelist/{entry}/remove", "hoa_admin", ok=None, form={}),
     _r("POST", "/safelist/import", "hoa_admin", ok=None, form={}),
     _r("GET", "/safelist/export.csv", "hoa_admin"),
+    _r("GET", "/imports/{job}", ok=None),
     _r("GET", "/audit", "auditor"),
     _r("GET", "/audit/searches", "auditor"),
     _r("GET", "/audit/dispositions", "auditor"),
@@ -132,6 +134,7 @@ def _path(route: Route, world: World, user: str) -> str:
         username="nobody",
         webhook=1,
         token_id=999999,
+        job=999999,
     )
 
 
@@ -159,6 +162,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{site}": "{site_id}",
         "{entry}": "{entry_id}",
         "{webhook}": "{webhook_id}",
+        "{job}": "{job_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:
