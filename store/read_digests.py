@@ -1,0 +1,191 @@
+"""Digests of the live rows the retention promise depends on, one per group.
+
+A group is the reads captured on one UTC day (`day:2025-03-01`), or one site with its retention
+settings and cameras (`site:3`). A group's digest at a cut is the SHA-256 of one JSON line per
+row that arrived (`received_at`, `created_at`) at or before the cut, in byte order, each followed
+by a newline; so rows arriving later leave it alone and a signed digest keeps proving the rows
+that were there. A read's line holds its id, capture and arrival times, camera, site, resident
+and hit flags and its image paths; a purged read's paths are the ones its purge journalled, so a
+purge leaves the digest as it was, and clearing or setting the purge mark changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from store.tables import Camera, PlateReadRow, RetentionPurgedRead, Site
+
+EMPTY = hashlib.sha256(b"").hexdigest()
+_STREAM = 10_000
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row as hashed: when it arrived, and its JSON line."""
+
+    arrived: datetime
+    text: bytes
+
+
+@dataclass(frozen=True)
+class Tally:
+    count: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    lines: tuple[Line, ...]
+
+    def tally(self, cut: datetime) -> Tally:
+        """The digest of the rows that had arrived at `cut`."""
+        digest = hashlib.sha256()
+        count = 0
+        for line in sorted(self.lines, key=lambda ln: ln.text):
+            if line.arrived <= cut:
+                digest.update(line.text)
+                digest.update(b"\n")
+                count += 1
+        return Tally(count, digest.hexdigest())
+
+
+def day_key(day: date) -> str:
+    return f"day:{day.isoformat()}"
+
+
+def site_key(site_id: int) -> str:
+    return f"site:{site_id}"
+
+
+def _line(arrived: datetime, *fields: Any) -> Line:
+    return Line(arrived, json.dumps(fields, separators=(",", ":"), default=_iso).encode())
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    msg = f"cannot hash a {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def _reads() -> Select[*tuple[Any, ...]]:
+    read, item = PlateReadRow, RetentionPurgedRead
+    return select(
+        read.read_id,
+        read.captured_at,
+        read.received_at,
+        read.camera_id,
+        read.site_id,
+        read.resident,
+        read.has_hit,
+        read.crop_path,
+        read.frame_path,
+        read.images_purged_at,
+        item.crop_path,
+        item.frame_path,
+    ).outerjoin(item, item.read_id == read.read_id)
+
+
+def _read_line(row: Any) -> tuple[str, Line]:
+    (read_id, captured, received, camera, site, resident, hit, crop, frame, purged) = row[:10]
+    if purged is not None:
+        crop, frame = row[10], row[11]  # what the purge journalled: the read forgot them
+    line = _line(received, read_id, captured, received, camera, site, resident, hit, crop, frame)
+    return day_key(captured.date()), line
+
+
+def _grouped(rows: Iterator[tuple[str, Line]]) -> Iterator[Group]:
+    """Consecutive rows of one key as one group (the rows come in capture order)."""
+    key: str | None = None
+    lines: list[Line] = []
+    for row_key, line in rows:
+        if row_key != key and key is not None:
+            yield Group(key, tuple(lines))
+            lines = []
+        key = row_key
+        lines.append(line)
+    if key is not None:
+        yield Group(key, tuple(lines))
+
+
+def all_day_groups(session: Session) -> Iterator[Group]:
+    """Every capture day that has reads, in one pass in capture order."""
+    query = _reads().order_by(PlateReadRow.captured_at)
+    rows = session.execute(query.execution_options(yield_per=_STREAM))
+    return _grouped(_read_line(row) for row in rows)
+
+
+def day_groups(session: Session, days: Collection[date]) -> list[Group]:
+    """The groups of these capture days (empty days too), each read through the time index."""
+    found = []
+    for day in sorted(days):
+        start = datetime.combine(day, time(), UTC)
+        query = _reads().where(
+            PlateReadRow.captured_at >= start, PlateReadRow.captured_at < start + timedelta(days=1)
+        )
+        lines = tuple(_read_line(row)[1] for row in session.execute(query))
+        found.append(Group(day_key(day), lines))
+    return found
+
+
+def site_groups(session: Session, site_ids: Collection[int] | None = None) -> list[Group]:
+    """Each site's retention settings and its cameras (which decide a siteless read's site)."""
+    sites = select(
+        Site.id, Site.image_retention_days, Site.resident_retention_hours, Site.created_at
+    )
+    cameras = select(Camera.id, Camera.site_id, Camera.created_at)
+    if site_ids is not None:
+        sites = sites.where(Site.id.in_(site_ids))
+        cameras = cameras.where(Camera.site_id.in_(site_ids))
+    lines: dict[int, list[Line]] = {site_id: [] for site_id in site_ids or ()}
+    for site_id, days, hours, created in session.execute(sites):
+        lines.setdefault(site_id, []).append(_line(created, "site", site_id, days, hours, created))
+    for camera_id, site_id, created in session.execute(cameras):
+        lines.setdefault(site_id, []).append(_line(created, "camera", camera_id, site_id, created))
+    return [Group(site_key(site_id), tuple(found)) for site_id, found in sorted(lines.items())]
+
+
+def arrivals(session: Session, after: datetime, upto: datetime) -> set[str]:
+    """The groups that rows arrived in during (after, upto]: only those can have changed."""
+    read = PlateReadRow
+    keys = {
+        day_key(captured.date())
+        for (captured,) in session.execute(
+            select(read.captured_at).where(read.received_at > after, read.received_at <= upto)
+        )
+    }
+    sites = select(Site.id).where(Site.created_at > after, Site.created_at <= upto)
+    cameras = select(Camera.site_id).where(Camera.created_at > after, Camera.created_at <= upto)
+    for query in (sites, cameras):
+        keys |= {site_key(site_id) for (site_id,) in session.execute(query)}
+    return keys
+
+
+def parse_key(key: str) -> str:
+    """A group key as given on the command line, checked; raises ValueError saying the form."""
+    kind, _, value = key.partition(":")
+    try:
+        if kind == "day":
+            return day_key(date.fromisoformat(value))
+        if kind == "site" and value.isdigit():
+            return site_key(int(value))
+    except ValueError:
+        pass
+    msg = f"{key!r} is not a group: give day:YYYY-MM-DD (a UTC capture day) or site:ID"
+    raise ValueError(msg)
+
+
+def groups_of(session: Session, keys: Collection[str]) -> list[Group]:
+    """The named groups, as they are now."""
+    days = {date.fromisoformat(k.removeprefix("day:")) for k in keys if k.startswith("day:")}
+    sites = {int(k.removeprefix("site:")) for k in keys if k.startswith("site:")}
+    return [*day_groups(session, days), *(site_groups(session, sites) if sites else [])]
