@@ -307,8 +307,9 @@ def publish_checkpoints(
                     session,
                     actor=reads.actor,
                     action=ACCEPT_ACTION,
-                    subject=",".join(sorted(reads.accept)),
+                    subject="reads digests",
                     purpose="re-sign changed reads digests an operator vouched for",
+                    detail={"groups": sorted(reads.accept)},
                 )
             for chain in chains:
                 written.append(write_checkpoint(session, chain, signer, fd, lines, reads=reads))

@@ -198,7 +198,7 @@ def test_the_writer_never_re_signs_a_change_until_it_is_accepted(
     assert _problems(world, paths) == []
     with world.factory() as s:
         accepted = s.scalars(select(AuditEvent).where(AuditEvent.action == ACCEPT_ACTION)).one()
-    assert (accepted.actor, accepted.subject) == ("tester", CLOSED_DAY)
+    assert (accepted.actor, accepted.detail) == ("tester", {"groups": [CLOSED_DAY]})
 
 
 def test_reads_no_checkpoint_covers_are_reported(world: World, paths: CheckpointPaths) -> None:
