@@ -144,6 +144,8 @@ def _parse(number: int, text: str) -> SinkLine:
         return SinkLine(number, None, f"not a checkpoint ({exc.__class__.__name__})")
     if not isinstance(cp.seq, int) or not isinstance(cp.head_id, int):
         return SinkLine(number, None, "not a checkpoint (seq and head_id must be integers)")
+    if cp.reads is not None and not isinstance(cp.reads, str):
+        return SinkLine(number, None, "not a checkpoint (reads must be a string)")
     return SinkLine(number, cp, None)
 
 
