@@ -210,3 +210,19 @@ def test_reads_no_checkpoint_covers_are_reported(world: World, paths: Checkpoint
     assert "no signed checkpoint" in problem.problem and "audit checkpoint" in problem.problem
     _sign(world, paths)
     assert _problems(world, paths) == []
+
+
+def test_a_checkpoint_cut_from_the_middle_of_the_sink_breaks_the_root(
+    world: World, paths: CheckpointPaths
+) -> None:
+    _signed_world(world, paths)
+    world.read("oak-cam0", NOW)
+    _sign(world, paths)
+    _sign(world, paths)
+    lines = paths.sink.read_text().splitlines(keepends=True)
+    receipts = [i for i, line in enumerate(lines) if '"chain":"receipts"' in line]
+    del lines[receipts[1]]
+    paths.sink.write_text("".join(lines))
+    problems = _problems(world, paths)
+    assert problems[0].group == "checkpoints"
+    assert "receipts checkpoint 3: its reads root does not match" in problems[0].problem
