@@ -46,8 +46,9 @@ def _todo(key: str, signed_at: str) -> str:
     )
 
 
-def _rows(key: str) -> str:
-    return "reads" if key.startswith("day:") else "site and camera rows"
+def _rows(count: int, key: str) -> str:
+    noun = "read" if key.startswith("day:") else "site or camera row"
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _changed(group: Group, signed: Signed) -> str | None:
@@ -55,7 +56,7 @@ def _changed(group: Group, signed: Signed) -> str | None:
     if now == signed.tally:
         return None
     what = describe(group.key)
-    was = f"{signed.tally.count} {_rows(group.key)} had arrived by checkpoint {signed.seq}"
+    was = f"{_rows(signed.tally.count, group.key)} had arrived by checkpoint {signed.seq}"
     if now.count < signed.tally.count:
         how = (
             f"{signed.tally.count - now.count} were deleted, moved away or given a later "
@@ -76,7 +77,7 @@ def _unsigned(group: Group, state: ReadsState) -> str | None:
     if not count:
         return None
     return (
-        f"{describe(group.key)}: {count} {_rows(group.key)} claim to have arrived before "
+        f"{describe(group.key)}: {_rows(count, group.key)} claim to have arrived before "
         f"checkpoint {state.seq} ({state.signed_at}), which signed none: they were inserted "
         "with a back-dated arrival time; " + _todo(group.key, state.signed_at)
     )

@@ -195,7 +195,7 @@ def test_an_edited_read_fails_both_audits_until_restored_or_accepted(
         )
     audit = run(env, "audit")
     assert audit.returncode == 1
-    assert f"  reads: {day}: reads captured {day[4:]} (UTC): 1 reads had arrived" in audit.stdout
+    assert f"  reads: {day}: reads captured {day[4:]} (UTC): 1 read had arrived" in audit.stdout
     verified = audit_cli("verify")
     assert verified.returncode == 1 and f"--accept {day}" in verified.stdout
     bad = audit_cli("checkpoint", "--accept", "yesterday")
