@@ -4,8 +4,9 @@ A group is the reads captured on one UTC day (`day:2025-03-01`), or one site wit
 settings and cameras (`site:3`). A group's digest at a cut is the SHA-256 of one JSON line per
 row that arrived (`received_at`, `created_at`) at or before the cut, in byte order, each followed
 by a newline; so rows arriving later leave it alone and a signed digest keeps proving the rows
-that were there. A read's line holds its id, capture and arrival times, camera, site, resident
-and hit flags and its image paths; a purged read's paths are the ones its purge journalled, so a
+that were there. A read's line holds its id, capture and arrival times (UTC text,
+`YYYY-MM-DD HH:MM:SS.ffffff`, the same on both databases), camera, site, resident and hit flags
+and its image paths; a purged read's paths are the ones its purge journalled, so a
 purge leaves the digest as it was, and clearing or setting the purge mark changes it.
 """
 
@@ -18,20 +19,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from store.tables import Camera, PlateReadRow, RetentionPurgedRead, Site
 
 EMPTY = hashlib.sha256(b"").hexdigest()
 _STREAM = 10_000
+_STAMP = "%Y-%m-%d %H:%M:%S.%f"
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 class Line(NamedTuple):
-    """One row as hashed: its JSON line, and when it arrived (a tuple: they sort by text)."""
+    """One row as hashed: its JSON line, and when it arrived as `stamp` text (a tuple: lines
+    sort by their text)."""
 
     text: bytes
-    arrived: datetime
+    arrived: str
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class Group:
 
     def tally(self, cut: datetime) -> Tally:
         """The digest of the rows that had arrived at `cut`."""
-        texts = [line.text for line in sorted(self.lines) if line.arrived <= cut]
+        upto = stamp(cut)
+        texts = [line.text for line in sorted(self.lines) if line.arrived <= upto]
         body = b"\n".join(texts) + b"\n" if texts else b""
         return Tally(len(texts), hashlib.sha256(body).hexdigest())
 
@@ -60,16 +65,30 @@ def site_key(site_id: int) -> str:
     return f"site:{site_id}"
 
 
-def _line(arrived: datetime, *fields: str | int | bool | None) -> Line:
-    return Line(json.dumps(fields, separators=(",", ":")).encode(), arrived)
+def stamp(value: datetime) -> str:
+    """A time as the fixed-width UTC text rows are hashed with (it sorts as the time does)."""
+    return value.astimezone(UTC).strftime(_STAMP)
 
 
-def _reads() -> Select[*tuple[Any, ...]]:
+def _stamped(column: QueryableAttribute[datetime], dialect: str) -> ColumnElement[str]:
+    """The column as `stamp` text, made by the database: converting a million datetimes in
+    Python would cost more than hashing them."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+    return type_coerce(column, String)  # SQLite stores exactly this text
+
+
+def _line(arrived: str, *fields: str | int | bool | None) -> Line:
+    return Line(_JSON.encode(fields).encode(), arrived)
+
+
+def _reads(session: Session) -> Select[*tuple[Any, ...]]:
     read, item = PlateReadRow, RetentionPurgedRead
+    dialect = session.get_bind().dialect.name
     return select(
         read.read_id,
-        read.captured_at,
-        read.received_at,
+        _stamped(read.captured_at, dialect),
+        _stamped(read.received_at, dialect),
         read.camera_id,
         read.site_id,
         read.resident,
@@ -86,19 +105,8 @@ def _read_line(row: Any) -> tuple[str, Line]:
     (read_id, captured, received, camera, site, resident, hit, crop, frame, purged) = row[:10]
     if purged:
         crop, frame = row[10], row[11]  # what the purge journalled: the read forgot them
-    line = _line(
-        received,
-        read_id,
-        captured.isoformat(),
-        received.isoformat(),
-        camera,
-        site,
-        resident,
-        hit,
-        crop,
-        frame,
-    )
-    return day_key(captured.date()), line
+    line = _line(received, read_id, captured, received, camera, site, resident, hit, crop, frame)
+    return f"day:{captured[:10]}", line
 
 
 def _grouped(rows: Iterator[tuple[str, Line]]) -> Iterator[Group]:
@@ -117,7 +125,7 @@ def _grouped(rows: Iterator[tuple[str, Line]]) -> Iterator[Group]:
 
 def all_day_groups(session: Session) -> Iterator[Group]:
     """Every capture day that has reads, in one pass in capture order."""
-    query = _reads().order_by(PlateReadRow.captured_at)
+    query = _reads(session).order_by(PlateReadRow.captured_at)
     # Core rows, streamed: ORM result processing would double the cost of a full pass.
     rows = session.connection().execute(query.execution_options(yield_per=_STREAM))
     return _grouped(_read_line(row) for row in rows)
@@ -128,7 +136,7 @@ def day_groups(session: Session, days: Collection[date]) -> list[Group]:
     found = []
     for day in sorted(days):
         start = datetime.combine(day, time(), UTC)
-        query = _reads().where(
+        query = _reads(session).where(
             PlateReadRow.captured_at >= start, PlateReadRow.captured_at < start + timedelta(days=1)
         )
         lines = tuple(_read_line(row)[1] for row in session.connection().execute(query))
@@ -147,11 +155,11 @@ def site_groups(session: Session, site_ids: Collection[int] | None = None) -> li
         cameras = cameras.where(Camera.site_id.in_(site_ids))
     lines: dict[int, list[Line]] = {site_id: [] for site_id in site_ids or ()}
     for site_id, days, hours, created in session.execute(sites):
-        line = _line(created, "site", site_id, days, hours, created.isoformat())
+        line = _line(stamp(created), "site", site_id, days, hours, stamp(created))
         lines.setdefault(site_id, []).append(line)
     for camera_id, site_id, created in session.execute(cameras):
         lines.setdefault(site_id, []).append(
-            _line(created, "camera", camera_id, site_id, created.isoformat())
+            _line(stamp(created), "camera", camera_id, site_id, stamp(created))
         )
     return [Group(site_key(site_id), tuple(found)) for site_id, found in sorted(lines.items())]
 
