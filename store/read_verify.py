@@ -23,7 +23,10 @@ from store.settings import CheckpointPaths
 from store.signing import CheckpointKeyError, load_key
 from store.tables import PlateReadRow
 
-_ITEMS = "capture or arrival time, camera, site, resident or hit flag, image paths or purge mark"
+_READ_COLUMNS = (
+    "capture or arrival time, camera, site, resident or hit flag, image paths or purge mark"
+)
+_SITE_COLUMNS = "image retention days, resident retention hours, a camera's site or a creation time"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def _changed(group: Group, signed: Signed) -> str | None:
     elif now.count > signed.tally.count:
         how = f"{now.count - signed.tally.count} were inserted or moved in from elsewhere"
     else:
-        how = f"one of them was edited ({_ITEMS})"
+        columns = _READ_COLUMNS if group.key.startswith("day:") else _SITE_COLUMNS
+        how = f"one of them was edited ({columns})"
     return f"{what}: {was} ({signed.signed_at}), {now.count} now: {how}; " + _todo(
         group.key, signed.signed_at
     )

@@ -179,7 +179,7 @@ def test_a_site_retention_change_or_camera_move_names_the_site(
     [problem] = _problems(world, paths)
     assert problem.group == site_key(elm)
     assert f"site {elm}'s retention settings and cameras" in problem.problem
-    assert "one of them was edited" in problem.problem
+    assert "one of them was edited (image retention days" in problem.problem
     with world.factory.begin() as s:
         s.execute(update(Site).where(Site.id == elm).values(image_retention_days=60))
         s.execute(update(Camera).where(Camera.id == "oak-cam0").values(site_id=elm))
