@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -153,10 +154,9 @@ def continues(state: ReadsState, group: Group) -> bool:
 
 
 def _full(session: Session, cut: datetime) -> dict[str, Tally]:
-    groups = [*site_groups(session)]
-    tallies = {g.key: g.tally(cut) for g in groups}
-    tallies.update((g.key, g.tally(cut)) for g in all_day_groups(session))
-    return tallies
+    """Every group: the first checkpoint that signs reads has nothing to continue."""
+    groups = chain(site_groups(session), all_day_groups(session))
+    return {group.key: group.tally(cut) for group in groups}
 
 
 def _changed(
