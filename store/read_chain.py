@@ -144,7 +144,7 @@ def replay(checkpoints: Iterable[Checkpointed]) -> ReadsState:
     return ReadsState(groups, payload.cut, seq, signed_at, tuple(problems))
 
 
-def continues(state: ReadsState, group: Group) -> bool:
+def _continues(state: ReadsState, group: Group) -> bool:
     """Whether the group's rows that had arrived at its signed cut still hash as signed."""
     before = state.groups.get(group.key)
     if before is None:
@@ -165,7 +165,7 @@ def _changed(
     assert state.cut is not None
     fresh: dict[str, Tally] = {}
     for group in groups_of(session, arrivals(session, state.cut, cut) | accept):
-        if group.key not in accept and not continues(state, group):
+        if group.key not in accept and not _continues(state, group):
             before = state.groups.get(group.key)
             log.error(
                 "%s changed since checkpoint %s; not re-signing it (`platewatch retention "

@@ -35,7 +35,7 @@ class ReadsProblem:
     problem: str
 
 
-def describe(key: str) -> str:
+def _describe(key: str) -> str:
     kind, _, value = key.partition(":")
     if kind == "day":
         return f"reads captured {value} (UTC)"
@@ -58,7 +58,7 @@ def _changed(group: Group, signed: Signed) -> str | None:
     now = group.tally(signed.cut)
     if now == signed.tally:
         return None
-    what = describe(group.key)
+    what = _describe(group.key)
     was = f"{_rows(signed.tally.count, group.key)} had arrived by checkpoint {signed.seq}"
     if now.count < signed.tally.count:
         how = (
@@ -81,7 +81,7 @@ def _unsigned(group: Group, state: ReadsState) -> str | None:
     if not count:
         return None
     return (
-        f"{describe(group.key)}: {_rows(count, group.key)} claim to have arrived before "
+        f"{_describe(group.key)}: {_rows(count, group.key)} claim to have arrived before "
         f"checkpoint {state.seq} ({state.signed_at}), which signed none: they were inserted "
         "with a back-dated arrival time; " + _todo(group.key, state.signed_at)
     )
