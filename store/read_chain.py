@@ -25,7 +25,16 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from store.read_digests import EMPTY, Group, Tally, all_day_groups, arrivals, groups_of, site_groups
+from store.read_digests import (
+    EMPTY,
+    Group,
+    Tally,
+    all_day_groups,
+    arrivals,
+    groups_of,
+    parse_key,
+    site_groups,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +59,10 @@ class ReadsOptions:
     settle: timedelta = SETTLE
     accept: frozenset[str] = frozenset()
     actor: str = "checkpoint"
+
+    def __post_init__(self) -> None:
+        for key in self.accept:
+            parse_key(key)  # raises ValueError naming the bad key and the forms
 
 
 @dataclass(frozen=True)

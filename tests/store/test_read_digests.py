@@ -55,3 +55,10 @@ def test_group_keys_are_checked() -> None:
     for bad in ("2025-03-01", "day:yesterday", "site:oak", "camera:c"):
         with pytest.raises(ValueError, match="give day:YYYY-MM-DD"):
             parse_key(bad)
+
+
+def test_reads_options_refuse_a_bad_group() -> None:
+    from store.read_chain import ReadsOptions
+
+    with pytest.raises(ValueError, match="'day:2025-13-01' is not a group"):
+        ReadsOptions(accept=frozenset({"day:2025-13-01"}))
