@@ -24,6 +24,7 @@ from retention.settings import RetentionSettings
 from store.base import utcnow
 from store.checkpoint_verify import verify_checkpoints
 from store.db import make_session_factory
+from store.read_verify import verify_reads
 from store.settings import CheckpointPaths
 from store.tables import (
     PlateReadRow,
@@ -263,7 +264,8 @@ def audit_retention(
     checkpoints: CheckpointPaths | None = None,
 ) -> AuditReport:
     """Every check; `limit` caps how many violations of each kind are listed. With
-    `checkpoints`, the receipt chain's head must also match its last signed checkpoint."""
+    `checkpoints`, the receipt chain's head must also match its last signed checkpoint, and
+    every read and site the checkpoints signed must still hash as signed."""
     now = now or utcnow()
     grace = timedelta(minutes=settings.audit_grace_minutes)
     violations: list[Violation] = []
@@ -281,6 +283,9 @@ def audit_retention(
             Violation("checkpoint", "chain:receipts", problem)
             for problem in verify_checkpoints(session, "receipts", checkpoints)
         ]
+        violations += [
+            Violation("reads", p.group, p.problem) for p in verify_reads(session, checkpoints)
+        ][:limit]
     reads = session.scalar(select(func.count()).select_from(PlateReadRow)) or 0
     receipts = session.scalar(select(func.count()).select_from(RetentionReceipt)) or 0
     return AuditReport(now, reads, files_seen, receipts, tuple(violations))

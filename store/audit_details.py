@@ -215,6 +215,13 @@ class WebhookDisableDetail(AuditDetail):
     action = "webhook.disable"
 
 
+class ReadsAcceptedDetail(AuditDetail):
+    """An operator vouched for changed reads digests (`platewatch audit checkpoint --accept`)."""
+
+    action = "audit.reads_accepted"
+    groups: Names
+
+
 class RetentionPurgeDetail(AuditDetail):
     action = "retention.purge"
     receipt_hash: str
@@ -258,6 +265,7 @@ AnyAuditDetail = (
     | WebhookCreateDetail
     | WebhookEnableDetail
     | WebhookDisableDetail
+    | ReadsAcceptedDetail
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail

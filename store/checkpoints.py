@@ -5,7 +5,9 @@ previous checkpoint, and is signed with a key kept outside the database. It is a
 append-only JSON-lines sink (the trust anchor) and mirrored in `audit_checkpoints`. The signed
 message is the JSON of the fields in `_BODY` with sorted keys and no spaces; `hash` is its
 SHA-256, `signature` its Ed25519 signature in base64, so anyone with the published public key
-can check a sink line.
+can check a sink line. Receipts checkpoints also sign `reads`, the digests of the live rows
+the retention promise depends on (store.read_chain); it is in the signed message only when
+present, so checkpoints from before it still verify.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.audit import record_audit
+from store.audit_details import ReadsAcceptedDetail
 from store.base import utcnow
 from store.db import make_session_factory
+from store.read_chain import ReadsOptions, reads_update
 from store.settings import CheckpointPaths
 from store.signing import Signer, Verifier, load_or_create_key
 from store.tables import AuditCheckpoint, AuditEvent, RetentionReceipt
@@ -39,6 +44,7 @@ CHAINS: dict[str, type[AuditEvent] | type[RetentionReceipt]] = {
     "audit": AuditEvent,
     "receipts": RetentionReceipt,
 }
+ACCEPT_ACTION = ReadsAcceptedDetail.action
 _BODY = ("chain", "seq", "head_id", "head_hash", "row_count", "created_at", "prev_hash", "key_id")
 
 
@@ -58,9 +64,12 @@ class Checkpoint:
     key_id: str
     hash: str
     signature: str
+    reads: str | None = None
 
     def message(self) -> bytes:
         body = {name: getattr(self, name) for name in _BODY}
+        if self.reads is not None:
+            body["reads"] = self.reads
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     def line(self) -> str:
@@ -97,6 +106,7 @@ def checkpoint_of_row(row: AuditCheckpoint) -> Checkpoint:
         key_id=row.key_id,
         hash=row.hash,
         signature=row.signature,
+        reads=row.reads,
     )
 
 
@@ -112,6 +122,7 @@ def _to_row(cp: Checkpoint) -> AuditCheckpoint:
         key_id=cp.key_id,
         hash=cp.hash,
         signature=cp.signature,
+        reads=cp.reads,
     )
 
 
@@ -134,6 +145,8 @@ def _parse(number: int, text: str) -> SinkLine:
         return SinkLine(number, None, f"not a checkpoint ({exc.__class__.__name__})")
     if not isinstance(cp.seq, int) or not isinstance(cp.head_id, int):
         return SinkLine(number, None, "not a checkpoint (seq and head_id must be integers)")
+    if cp.reads is not None and not isinstance(cp.reads, str):
+        return SinkLine(number, None, "not a checkpoint (reads must be a string)")
     return SinkLine(number, cp, None)
 
 
@@ -228,12 +241,18 @@ def _adopt(session: Session, lines: list[SinkLine], chain: str) -> None:
 
 
 def write_checkpoint(
-    session: Session, chain: str, signer: Signer, sink_fd: int, lines: list[SinkLine]
+    session: Session,
+    chain: str,
+    signer: Signer,
+    sink_fd: int,
+    lines: list[SinkLine],
+    *,
+    reads: ReadsOptions | None = None,
 ) -> Checkpoint:
     """Sign the chain's head, append it to the sink and the table (the caller commits).
 
     Refuses when the head does not continue the last checkpoint: signing a cut tail would
-    bless it.
+    bless it. A receipts checkpoint also signs the reads' digests (`reads`, default options).
     """
     verifier = signer.verifier
     last = _latest_valid(lines, chain, verifier)
@@ -244,19 +263,23 @@ def write_checkpoint(
             raise CheckpointError(msg)
     _adopt(session, lines, chain)
     head = chain_head(session, chain)
-    body = {
+    now = utcnow()
+    body: dict[str, Any] = {
         "chain": chain,
         "seq": last.seq + 1 if last else 1,
         "head_id": head.head_id,
         "head_hash": head.head_hash,
         "row_count": head.row_count,
-        "created_at": _iso(utcnow()),
+        "created_at": _iso(now),
         "prev_hash": last.hash if last else GENESIS,
         "key_id": verifier.key_id,
     }
+    if chain == "receipts":
+        signed = [ln.checkpoint for ln in lines if ln.checkpoint and ln.checkpoint.chain == chain]
+        body["reads"] = reads_update(session, signed, now, reads or ReadsOptions())
     message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     cp = Checkpoint(
-        **body,  # type: ignore[arg-type]
+        **body,
         hash=hashlib.sha256(message).hexdigest(),
         signature=signer.sign(message),
     )
@@ -268,16 +291,30 @@ def write_checkpoint(
 
 
 def publish_checkpoints(
-    engine: Engine, paths: CheckpointPaths, chains: tuple[str, ...] = tuple(CHAINS)
+    engine: Engine,
+    paths: CheckpointPaths,
+    chains: tuple[str, ...] = tuple(CHAINS),
+    *,
+    reads: ReadsOptions | None = None,
 ) -> list[Checkpoint]:
     """Checkpoint each chain in one transaction under the sink's lock; raises CheckpointError."""
     signer = load_or_create_key(paths.key)
+    reads = reads or ReadsOptions()
     written = []
     try:
         with open_sink(paths.sink) as fd, make_session_factory(engine).begin() as session:
             lines = read_sink(paths.sink)
+            if reads.accept:
+                # Before the audit chain's checkpoint, so the one signed with it covers this.
+                record_audit(
+                    session,
+                    actor=reads.actor,
+                    subject="reads digests",
+                    purpose="re-sign changed reads digests an operator vouched for",
+                    detail=ReadsAcceptedDetail(groups=tuple(sorted(reads.accept))),
+                )
             for chain in chains:
-                written.append(write_checkpoint(session, chain, signer, fd, lines))
+                written.append(write_checkpoint(session, chain, signer, fd, lines, reads=reads))
     except IntegrityError as exc:
         # The table holds a checkpoint the sink lacks: the writer must not paper over that.
         msg = (

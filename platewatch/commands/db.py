@@ -55,18 +55,38 @@ def keygen_command(config: ConfigOption = None) -> None:
     typer.echo(f"public key (Ed25519, base64): {verifier.public_b64}")
 
 
+AcceptOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--accept",
+        help="re-sign a changed group of reads (day:YYYY-MM-DD) or a site (site:ID) that "
+        "`retention audit` names, once you know the change was authorised; audited",
+    ),
+]
+
+
 @audit_app.command("checkpoint")
-def checkpoint_command(config: ConfigOption = None) -> None:
-    """Sign the heads of the audit log and the receipt chain; run it from cron, hourly."""
+def checkpoint_command(accept: AcceptOption = None, config: ConfigOption = None) -> None:
+    """Sign the heads of the audit log and the receipt chain, and the digests of the reads;
+    run it from cron, hourly."""
+    import getpass
+
     from store.checkpoints import CheckpointError, publish_checkpoints
     from store.db import make_engine
+    from store.read_chain import ReadsOptions
+    from store.read_digests import parse_key
     from store.signing import CheckpointKeyError
 
+    try:
+        groups = frozenset(parse_key(key) for key in accept or ())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--accept") from exc
     settings = _settings(config)
     engine = make_engine(settings.effective_database_url)
     paths = settings.checkpoint_paths()
+    reads = ReadsOptions(accept=groups, actor=f"cli:{getpass.getuser()}")
     try:
-        written = publish_checkpoints(engine, paths)
+        written = publish_checkpoints(engine, paths, reads=reads)
     except (CheckpointError, CheckpointKeyError) as exc:
         typer.echo(f"no checkpoint written: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -81,11 +101,12 @@ def checkpoint_command(config: ConfigOption = None) -> None:
 
 @audit_app.command("verify")
 def verify_command(config: ConfigOption = None) -> None:
-    """Recompute the audit log's chain, read every row's detail and check the head against its
-    signed checkpoints."""
+    """Recompute the audit log's chain, read every row's detail, check the head against its
+    signed checkpoints, and the reads and sites against the digests the checkpoints signed."""
     from store.audit import unreadable_details, verify_audit_chain
     from store.checkpoint_verify import verify_checkpoints
     from store.db import make_engine, make_session_factory
+    from store.read_verify import verify_reads
 
     settings = _settings(config)
     engine = make_engine(settings.effective_database_url)
@@ -99,6 +120,7 @@ def verify_command(config: ConfigOption = None) -> None:
                 for u in unreadable_details(session)
             ]
             problems += verify_checkpoints(session, "audit", settings.checkpoint_paths())
+            problems += [p.problem for p in verify_reads(session, settings.checkpoint_paths())]
     finally:
         engine.dispose()
     if problems:
@@ -106,7 +128,10 @@ def verify_command(config: ConfigOption = None) -> None:
         for problem in problems[1:]:
             typer.echo(f"  also: {problem}")
         raise typer.Exit(1)
-    typer.echo("audit log verifies: chain intact, details readable, head matches its checkpoint")
+    typer.echo(
+        "audit log verifies: chain intact, details readable, head matches its signed "
+        "checkpoint, reads and sites as signed"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base
@@ -30,3 +30,5 @@ class AuditCheckpoint(Base):
     key_id: Mapped[str] = mapped_column(String(16))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     signature: Mapped[str] = mapped_column(String(88))
+    # Receipts checkpoints: the signed digests of the live reads (store.read_chain).
+    reads: Mapped[str | None] = mapped_column(Text, default=None)

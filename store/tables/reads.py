@@ -21,6 +21,8 @@ class PlateReadRow(Base):
         Index("ix_plate_reads_camera_captured", "camera_id", "captured_at"),
         Index("ix_plate_reads_captured", "captured_at"),
         Index("ix_plate_reads_plate", "plate"),
+        # Each checkpoint finds the capture days that reads arrived in since the last one.
+        Index("ix_plate_reads_received", "received_at"),
     )
 
     read_id: Mapped[str] = mapped_column(String(64), primary_key=True)

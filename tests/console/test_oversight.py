@@ -271,5 +271,10 @@ def test_public_transparency_publishes_the_signed_heads(world: World, tmp_path: 
 
     public = load_key(settings.checkpoint_paths().key).verifier.public_b64
     assert page.text.count(public) == 1  # once, in the page body, not also in the title
+    from markupsafe import escape
+
     for cp in written:
         assert cp.signature in page.text and cp.head_hash in page.text
+        # The reads digests are part of what a receipts checkpoint signs.
+        assert cp.reads is None or str(escape(cp.reads)) in page.text
+    assert any(cp.reads for cp in written)

@@ -143,3 +143,36 @@ def test_an_edit_of_any_covered_column_fails(
     with world.factory() as s:
         problems = verify_receipts(s)
     assert problems, f"an edit of {table.__tablename__}.{column} passed"
+
+
+def test_purges_leave_the_reads_digests_whole_and_a_moved_read_fails(
+    world: World, paths: CheckpointPaths
+) -> None:
+    from store.checkpoints import publish_checkpoints
+    from store.read_chain import ReadsOptions
+    from store.read_digests import day_key
+    from store.tables import PlateReadRow
+
+    world.site("oak")
+    world.site("elm", resident_hours=12)
+    world.read("oak-cam0", days_ago(31))
+    world.read("elm-cam0", days_ago(2), resident=True)
+    young = world.read("oak-cam0", days_ago(5))
+    publish_checkpoints(world.engine, paths, reads=ReadsOptions(settle=timedelta(0)))
+    for run in range(2):
+        world.read("oak-cam0", days_ago(40 + run))  # a late arrival into a long-closed day
+        result = run_purge(world.engine, settings(), world.image_root, now=NOW, checkpoints=paths)
+        assert result.checkpoint_error is None and result.receipt.read_count == (3, 1)[run]
+        report = _audit(world, paths)
+        assert report.ok, report.violations
+    with world.factory.begin() as s:
+        s.execute(
+            update(PlateReadRow)
+            .where(PlateReadRow.read_id == young)
+            .values(captured_at=days_ago(1))  # its images would outlive their 30 days
+        )
+    report = _audit(world, paths)
+    assert {(v.kind, v.subject) for v in report.violations} == {
+        ("reads", day_key(days_ago(5).date())),
+        ("reads", day_key(days_ago(1).date())),
+    }

@@ -61,8 +61,9 @@ def test_audit_lists_violations_and_exits_1(world: World, db_url: str) -> None:
     audit = run(cli_env(db_url, world.image_root), "audit")
     assert audit.returncode == 1
     lines = audit.stdout.splitlines()
-    assert lines[0].startswith("retention audit: 2 violations (1 missing_file, 1 overdue)")
+    assert lines[0].startswith("retention audit: 3 violations (1 missing_file, 1 overdue, 1 reads)")
     assert any(line.startswith(f"  missing_file: read:{young}: points at ") for line in lines)
+    assert any(line.startswith("  reads: reads: no signed checkpoint in ") for line in lines)
 
 
 @sqlite_only
@@ -162,3 +163,50 @@ def test_purge_signs_a_checkpoint_and_a_cut_tail_fails_both_audits(
     verified = verify()
     assert verified.returncode == 1
     assert verified.stdout.startswith("audit log does not verify: audit chain, checkpoint 1")
+
+
+@sqlite_only
+def test_an_edited_read_fails_both_audits_until_accepted(world: World, db_url: str) -> None:
+    import subprocess
+
+    from sqlalchemy import update
+
+    from store.checkpoints import publish_checkpoints
+    from store.settings import CheckpointPaths
+    from store.tables import PlateReadRow
+    from tests.retention.cli import PLATEWATCH
+
+    world.site("oak")
+    young = world.read("oak-cam0", datetime.now(UTC) - timedelta(days=1))
+    env = cli_env(db_url, world.image_root)
+    with world.factory.begin() as s:  # arrived an hour ago: settled, so a checkpoint signs it
+        s.execute(update(PlateReadRow).values(received_at=datetime.now(UTC) - timedelta(hours=1)))
+    var = world.image_root.parent / "var"
+    publish_checkpoints(
+        world.engine,
+        CheckpointPaths(var / "keys" / "checkpoint-ed25519.pem", var / "audit-checkpoints.jsonl"),
+    )
+
+    def audit_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PLATEWATCH, "audit", *args], env=env, capture_output=True, text=True, check=False
+        )
+
+    day = f"day:{world.row(young).captured_at.date().isoformat()}"
+    later = world.row(young).captured_at + timedelta(days=20)
+    with world.factory.begin() as s:  # kept 20 days longer, were it not seen
+        s.execute(
+            update(PlateReadRow).where(PlateReadRow.read_id == young).values(captured_at=later)
+        )
+    audit = run(env, "audit")
+    assert audit.returncode == 1
+    assert f"  reads: {day}: reads captured {day[4:]} (UTC): 1 read had arrived" in audit.stdout
+    verified = audit_cli("verify")
+    assert verified.returncode == 1 and f"--accept {day}" in verified.stdout
+    bad = audit_cli("checkpoint", "--accept", "yesterday")
+    assert bad.returncode == 2 and "give day:YYYY-MM-DD" in bad.stderr
+    accepted = audit_cli(
+        "checkpoint", "--accept", day, "--accept", f"day:{later.date().isoformat()}"
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert run(env, "audit").returncode == 0

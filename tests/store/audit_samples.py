@@ -14,6 +14,7 @@ from store.audit_details import (
     AnyAuditDetail,
     AuthLoginDetail,
     AuthLogoutDetail,
+    ReadsAcceptedDetail,
     ReadsSearchDetail,
     RetentionHoldPlaceDetail,
     RetentionHoldReleaseDetail,
@@ -145,6 +146,10 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     ),
     "webhook.enable": (WebhookEnableDetail(), {}),
     "webhook.disable": (WebhookDisableDetail(), {}),
+    "audit.reads_accepted": (
+        ReadsAcceptedDetail(groups=("day:2025-03-01", "site:3")),
+        {"groups": ["day:2025-03-01", "site:3"]},
+    ),
     "retention.purge": (
         RetentionPurgeDetail(receipt_hash="ab" * 32, reads=10, files=20),
         {"receipt_hash": "ab" * 32, "reads": 10, "files": 20},
