@@ -215,7 +215,7 @@ class WebhookDisableDetail(AuditDetail):
     action = "webhook.disable"
 
 
-class ReadsAcceptedDetail(AuditDetail):
+class AuditReadsAcceptedDetail(AuditDetail):
     """An operator vouched for changed reads digests (`platewatch audit checkpoint --accept`)."""
 
     action = "audit.reads_accepted"
@@ -265,7 +265,7 @@ AnyAuditDetail = (
     | WebhookCreateDetail
     | WebhookEnableDetail
     | WebhookDisableDetail
-    | ReadsAcceptedDetail
+    | AuditReadsAcceptedDetail
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail

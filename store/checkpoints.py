@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
-from store.audit_details import ReadsAcceptedDetail
+from store.audit_details import AuditReadsAcceptedDetail
 from store.base import utcnow
 from store.db import make_session_factory
 from store.read_chain import ReadsOptions, reads_update
@@ -44,7 +44,7 @@ CHAINS: dict[str, type[AuditEvent] | type[RetentionReceipt]] = {
     "audit": AuditEvent,
     "receipts": RetentionReceipt,
 }
-ACCEPT_ACTION = ReadsAcceptedDetail.action
+ACCEPT_ACTION = AuditReadsAcceptedDetail.action
 _BODY = ("chain", "seq", "head_id", "head_hash", "row_count", "created_at", "prev_hash", "key_id")
 
 
@@ -311,7 +311,7 @@ def publish_checkpoints(
                     actor=reads.actor,
                     subject="reads digests",
                     purpose="re-sign changed reads digests an operator vouched for",
-                    detail=ReadsAcceptedDetail(groups=tuple(sorted(reads.accept))),
+                    detail=AuditReadsAcceptedDetail(groups=tuple(sorted(reads.accept))),
                 )
             for chain in chains:
                 written.append(write_checkpoint(session, chain, signer, fd, lines, reads=reads))

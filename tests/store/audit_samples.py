@@ -12,9 +12,9 @@ from store.audit_details import (
     AlertDismissDetail,
     AlertRejectDetail,
     AnyAuditDetail,
+    AuditReadsAcceptedDetail,
     AuthLoginDetail,
     AuthLogoutDetail,
-    ReadsAcceptedDetail,
     ReadsSearchDetail,
     RetentionHoldPlaceDetail,
     RetentionHoldReleaseDetail,
@@ -147,7 +147,7 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "webhook.enable": (WebhookEnableDetail(), {}),
     "webhook.disable": (WebhookDisableDetail(), {}),
     "audit.reads_accepted": (
-        ReadsAcceptedDetail(groups=("day:2025-03-01", "site:3")),
+        AuditReadsAcceptedDetail(groups=("day:2025-03-01", "site:3")),
         {"groups": ["day:2025-03-01", "site:3"]},
     ),
     "retention.purge": (
