@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from console.alerts import alert_cards
 from console.cursor import LOOKBACK
-from console.scope import alerts_of_agency, shared_camera_ids
+from console.scope import alerts_of_agency
 from console.webhook_payloads import (
     RAISED,
     SEEN_AGAIN,
@@ -192,8 +192,9 @@ def _queue_raised(session: Session, webhook: Webhook) -> int:
 
 
 def _queue_seen_again(session: Session, webhook: Webhook) -> int:
-    """Sightings of the agency's open or confirmed alerts, by cameras the agency has a share
-    in (the card leaves the others out too); the same lookback as alerts."""
+    """Sightings of the agency's open or confirmed alerts; the same lookback as alerts. A
+    sighting folds only into an alert of its own site (hotlist.ingest), so whoever sees the
+    alert has a share in the sighting's camera too."""
     agency_id = webhook.agency_id
     low = max(webhook.floor_sighting_id, webhook.last_sighting_id - LOOKBACK)
     queued = select(WebhookDelivery.id).where(
@@ -209,7 +210,6 @@ def _queue_seen_again(session: Session, webhook: Webhook) -> int:
             AlertSighting.id > low,
             alerts_of_agency(agency_id),
             Alert.status.in_(SEEN_AGAIN_STATUSES),
-            AlertSighting.camera_id.in_(shared_camera_ids(agency_id)),
             ~queued.exists(),
         )
         .order_by(AlertSighting.id)
