@@ -107,7 +107,9 @@ class WebhookPublic(BaseModel):
 
 class WebhookCreated(BaseModel):
     webhook: WebhookPublic
-    secret: str = Field(description="shown once; verify webhook-signature with it (Standard Webhooks)")
+    secret: str = Field(
+        description="shown once; receivers verify webhook-signature with it (Standard Webhooks)"
+    )
 
 
 class DeliveryPublic(BaseModel):

@@ -5,13 +5,13 @@ that hangs never holds up the officers' feed."""
 from __future__ import annotations
 
 import base64
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -181,7 +181,7 @@ def test_failures_are_retried_with_growing_delays_then_given_up(
         world.new_alert()
         _wait_for(lambda: len(receiver.hits) >= 3, "three attempts")
         first = receiver.hits[:3]
-        gaps = [b.at - a.at for a, b in zip(first, first[1:], strict=False)]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(first)]
         # The worker may not send before a delivery is due: 0.3 s, then 0.6 s.
         assert gaps[0] >= 0.3 and gaps[1] >= 0.6
         # One message, retried: the same webhook-id, each attempt signed afresh.
