@@ -278,7 +278,13 @@ def settings_for(url: str, image_root: Path, **console: Any) -> Settings:
     return load_settings(
         database_url=url,
         edge={"image_root": str(image_root)},
-        console={"feed_poll_ms": 100, "webhook_poll_s": 0.1, **console},
+        console={
+            "feed_poll_ms": 100,
+            "webhook_poll_s": 0.1,
+            # Beside the images (a temporary folder), never in the checkout's var/.
+            "media_link_key_path": str(image_root.parent / "keys" / "media-links.key"),
+            **console,
+        },
     )
 
 

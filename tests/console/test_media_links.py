@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from console.app import create_app
 from console.media_links import ImageKind, LinkSigner, MediaKeyError, load_or_create_link_key
 from console.webhooks import create_webhook, set_webhook_enabled
+from platewatch.settings import SettingsError, load_settings
 from store.base import utcnow
 from store.tables import Alert, AuditEvent, PlateReadRow
 from tests.console.conftest import World, settings_for
@@ -42,11 +43,8 @@ class Links:
 
 
 @pytest.fixture(scope="module")
-def links(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Links]:
-    key_path = tmp_path_factory.mktemp("keys") / "media-links.key"
-    settings = settings_for(
-        world.url, world.image_root, public_url=BASE + "/", media_link_key_path=str(key_path)
-    )
+def links(world: World) -> Iterator[Links]:
+    settings = settings_for(world.url, world.image_root, public_url=BASE + "/")
     with world.session() as s:
         hook = create_webhook(
             s, actor="test", agency_id=world.ids["metro"], url="https://cad.example.org/h"
@@ -54,7 +52,9 @@ def links(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         s.commit()
         webhook_id = hook.id
     signer = LinkSigner(
-        load_or_create_link_key(key_path), settings.console.public_base_url(), timedelta(hours=1)
+        load_or_create_link_key(settings.console.media_link_key_path),
+        settings.console.public_base_url(),
+        timedelta(hours=1),
     )
     with TestClient(create_app(settings, webhooks=False)) as client:
         yield Links(client, signer, webhook_id)
@@ -162,3 +162,11 @@ def test_the_link_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
     path.chmod(0o644)
     with pytest.raises(MediaKeyError, match=r"readable by others; run `chmod 600"):
         load_or_create_link_key(path)
+
+
+def test_links_start_at_the_public_address(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, console={"host": "10.0.0.5", "port": 8443})
+    assert settings.console.public_base_url() == "http://10.0.0.5:8443"
+    assert settings.console.media_link_key_path == tmp_path / "keys" / "media-links.key"
+    with pytest.raises(SettingsError, match=r"console.public_url: .*not an absolute http\(s\) URL"):
+        load_settings(data_dir=tmp_path, console={"public_url": "pw.example.gov"})

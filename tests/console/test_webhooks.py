@@ -82,7 +82,7 @@ class Receiver:
 
 
 @pytest.fixture(scope="module")
-def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(world: World) -> Iterator[LiveServer]:
     settings = settings_for(
         world.url,
         world.image_root,
@@ -90,7 +90,6 @@ def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
         webhook_max_attempts=3,
         webhook_timeout_s=10,
         public_url=PUBLIC_URL,
-        media_link_key_path=str(tmp_path_factory.mktemp("keys") / "media-links.key"),
     )
     with LiveServer(create_app(settings)) as live:
         yield live
