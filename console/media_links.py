@@ -143,7 +143,7 @@ def open_link(
     """Checks a link and audits the opening of any link this console signed (a forged one is
     only refused: it names no webhook anyone could be held to)."""
     expected = _mac(key, link.read_id, link.kind, link.webhook_id, link.expires)
-    if not hmac.compare_digest(expected, link.sig):
+    if not hmac.compare_digest(expected.encode(), link.sig.encode()):
         return LinkOpen(403, "this link's signature does not match; use the link as it was sent")
     outcome = _check(session, link, now, image_root)
     record_audit(

@@ -100,6 +100,7 @@ def test_a_link_opens_nothing_else(world: World, links: Links) -> None:
         variant(wh=str(links.webhook_id + 1)),  # another webhook's
         variant(sig=query["sig"][:-2] + ("AA" if not query["sig"].endswith("AA") else "BB")),
         variant(sig=""),
+        variant(sig="é" * len(query["sig"])),
     ]
     for bad in tampered:
         status, _, detail = links.open(bad)

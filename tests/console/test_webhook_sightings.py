@@ -6,39 +6,22 @@ Queued here by calling the queue directly (no worker), so each test sees exactly
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from console.webhook_payloads import WebhookPayload
+from console.webhook_worker import WebhookWorker
 from console.webhooks import create_webhook, queue_deliveries, set_webhook_enabled
-from store.tables import Alert, AlertSighting, Webhook, WebhookDelivery
-from tests.console.conftest import World
-
-_reads = itertools.count()
-
-
-def sight(world: World, alert_id: int, camera_id: str = "cam-oak-2") -> int:
-    """A later read of the alert's plate: the matcher folds it into the alert as a sighting."""
-    with world.session() as s:
-        alert = s.get(Alert, alert_id)
-        assert alert is not None
-        read_id = f"r-again-{next(_reads)}-{alert.plate_read}"
-        world.ingest(s, read_id, camera_id, alert.plate_read, minutes_ago=0, images=True)
-        s.commit()
-        sighting = s.scalar(select(AlertSighting).where(AlertSighting.read_id == read_id))
-        assert sighting is not None and sighting.alert_id == alert_id
-        return sighting.id
-
-
-def set_status(world: World, alert_id: int, status: str) -> None:
-    with world.session() as s:
-        alert = s.get(Alert, alert_id)
-        assert alert is not None
-        alert.status = status
-        s.commit()
+from store.base import utcnow
+from store.db import make_session_factory
+from store.tables import Alert, PlateReadRow, Webhook, WebhookDelivery
+from tests.console.conftest import World, set_status, settings_for, sight
+from tests.console.test_webhooks import Receiver
 
 
 def new_webhook(world: World) -> int:
@@ -121,6 +104,42 @@ def test_sightings_before_registration_or_while_disabled_are_not_sent(world: Wor
         later = sight(world, alert_id)
         assert [d.sighting_id for d in queue(world, webhook_id)] == [later]
     finally:
+        with world.session() as s:
+            set_webhook_enabled(s, actor="test", webhook_id=webhook_id, enabled=False)
+            s.commit()
+
+
+def test_links_are_signed_at_sending_and_left_out_once_purged(world: World) -> None:
+    receiver = Receiver()
+    with world.session() as s:
+        new = create_webhook(s, actor="test", agency_id=world.ids["metro"], url=receiver.url)
+        s.commit()
+        webhook_id, secret = new.webhook.id, new.secret
+    try:
+        kept, purged = world.new_alert(images=True), world.new_alert(images=True)
+        with world.session() as s:
+            alert = s.get(Alert, purged)
+            assert alert is not None
+            read = s.get(PlateReadRow, alert.read_id)
+            assert read is not None
+            read.images_purged_at = utcnow()
+            s.commit()
+        settings = settings_for(world.url, world.image_root, webhook_link_ttl_minutes=5)
+        worker = WebhookWorker(make_session_factory(world.engine), settings.console)
+        with httpx.Client() as client, ThreadPoolExecutor(2) as pool:
+            before = utcnow()
+            assert worker.run_once(client, pool) == 2
+        links = {}
+        for hit in receiver.hits:
+            data = hit.verified(secret)["data"]
+            links[data["alert"]["id"]] = data["links"]
+        assert links[purged]["crop_url"] is None and links[purged]["frame_url"] is None
+        assert links[kept]["crop_url"].startswith("http://127.0.0.1:8000/media/")
+        expires = datetime.fromisoformat(links[kept]["expires_at"])
+        assert before + timedelta(minutes=5) - timedelta(seconds=1) <= expires
+        assert expires <= utcnow() + timedelta(minutes=5)
+    finally:
+        receiver.close()
         with world.session() as s:
             set_webhook_enabled(s, actor="test", webhook_id=webhook_id, enabled=False)
             s.commit()

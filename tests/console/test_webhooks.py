@@ -25,9 +25,16 @@ from console.app import create_app
 from console.webhook_payloads import new_secret
 from console.webhooks import backoff
 from store.tables import Alert, AuditEvent, Webhook, WebhookDelivery
-from tests.console.conftest import Caller, LiveServer, World, session_headers, settings_for
+from tests.console.conftest import (
+    Caller,
+    LiveServer,
+    World,
+    session_headers,
+    set_status,
+    settings_for,
+    sight,
+)
 from tests.console.test_feed import Stream
-from tests.console.test_webhook_sightings import set_status, sight
 
 WAIT_S = 20
 PUBLIC_URL = "https://platewatch.example.org/console"
