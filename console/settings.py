@@ -112,10 +112,10 @@ class ConsoleSettings(BaseModel):
             return None
         parsed = urlsplit(value.strip())
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            msg = f"public_url: {value!r} is not an absolute http(s) URL; give e.g. https://pw.example.gov"
+            msg = f"{value!r} is not an absolute http(s) URL; give e.g. https://pw.example.gov"
             raise ValueError(msg)
         if parsed.query or parsed.fragment:
-            msg = f"public_url: {value!r} has a query or fragment; give the base address only"
+            msg = f"{value!r} has a query or fragment; give the base address only"
             raise ValueError(msg)
         return value.strip().rstrip("/")
 

@@ -63,6 +63,12 @@ class WebhookWorker:
         self.cycles = 0
 
     def start(self) -> None:
+        if self._settings.public_url is None:
+            logger.warning(
+                "console.public_url is unset: webhook image links point at %s; set it to the "
+                "address receivers reach",
+                self._settings.public_base_url(),
+            )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -24,10 +24,10 @@ from tests.console.conftest import World, set_status, settings_for, sight
 from tests.console.test_webhooks import Receiver
 
 
-def new_webhook(world: World) -> int:
+def new_webhook(world: World, agency: str = "metro") -> int:
     with world.session() as s:
         new = create_webhook(
-            s, actor="test", agency_id=world.ids["metro"], url="https://cad.example.org/h"
+            s, actor="test", agency_id=world.ids[agency], url="https://cad.example.org/h"
         )
         s.commit()
         return new.webhook.id
@@ -64,6 +64,7 @@ def webhook_id(world: World) -> Iterator[int]:
 def test_sightings_of_open_and_confirmed_alerts_are_sent_again(
     world: World, webhook_id: int
 ) -> None:
+    county = new_webhook(world, "county")  # Oak Ridge does not share with County SO
     alerts = {status: world.new_alert() for status in ("new", "acknowledged", "confirmed")}
     closed = {status: world.new_alert() for status in ("rejected", "dismissed")}
     sightings = {}
@@ -85,6 +86,10 @@ def test_sightings_of_open_and_confirmed_alerts_are_sent_again(
     assert payload.data.links is None  # signed when sent, not when queued
     # Queued once: the next cycle rereads the lookback window and adds nothing.
     assert [d.id for d in queue(world, webhook_id)] == [d.id for d in sent]
+    assert queue(world, county) == []
+    with world.session() as s:
+        set_webhook_enabled(s, actor="test", webhook_id=county, enabled=False)
+        s.commit()
 
 
 def test_sightings_before_registration_or_while_disabled_are_not_sent(world: World) -> None:
