@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from console.alerts import alert_cards
 from console.cursor import LOOKBACK
+from console.schemas.alerts import AlertPublic
 from console.scope import alerts_of_agency
 from console.webhook_payloads import (
     RAISED,
@@ -215,32 +216,37 @@ def _queue_seen_again(session: Session, webhook: Webhook) -> int:
         .order_by(AlertSighting.id)
         .limit(QUEUE_CHUNK)
     ).all()
-    alerts = session.scalars(select(Alert).where(Alert.id.in_({s.alert_id for s, _ in rows})))
-    cards = {card.id: card for card in alert_cards(session, alerts.all(), agency_id)}
+    alert_ids = {sighting.alert_id for sighting, _ in rows}
+    alerts = session.scalars(select(Alert).where(Alert.id.in_(alert_ids))).all() if rows else []
+    cards = {card.id: card for card in alert_cards(session, alerts, agency_id)}
     for sighting, camera_name in rows:
-        seen = WebhookSighting(
-            id=sighting.id,
-            read_id=sighting.read_id,
-            camera_id=sighting.camera_id,
-            camera_name=camera_name,
-            seen_at=sighting.seen_at,
-        )
-        data = WebhookData(agency_id=agency_id, alert=cards[sighting.alert_id], sighting=seen)
-        payload = WebhookPayload(type=SEEN_AGAIN, timestamp=sighting.seen_at, data=data)
-        session.add(
-            WebhookDelivery(
-                webhook_id=webhook.id,
-                alert_id=sighting.alert_id,
-                event=SEEN_AGAIN,
-                sighting_id=sighting.id,
-                payload=payload.model_dump_json(),
-            )
-        )
+        session.add(_seen_again(webhook, sighting, camera_name, cards[sighting.alert_id]))
     top = session.scalar(select(func.max(AlertSighting.id))) or 0
     reached = rows[-1][0].id if len(rows) == QUEUE_CHUNK else top
     webhook.last_sighting_id = max(webhook.last_sighting_id, reached)
     session.flush()
     return len(rows)
+
+
+def _seen_again(
+    webhook: Webhook, sighting: AlertSighting, camera_name: str, card: AlertPublic
+) -> WebhookDelivery:
+    seen = WebhookSighting(
+        id=sighting.id,
+        read_id=sighting.read_id,
+        camera_id=sighting.camera_id,
+        camera_name=camera_name,
+        seen_at=sighting.seen_at,
+    )
+    data = WebhookData(agency_id=webhook.agency_id, alert=card, sighting=seen)
+    payload = WebhookPayload(type=SEEN_AGAIN, timestamp=sighting.seen_at, data=data)
+    return WebhookDelivery(
+        webhook_id=webhook.id,
+        alert_id=sighting.alert_id,
+        event=SEEN_AGAIN,
+        sighting_id=sighting.id,
+        payload=payload.model_dump_json(),
+    )
 
 
 def image_read_id(session: Session, delivery: WebhookDelivery) -> str | None:
