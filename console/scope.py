@@ -102,20 +102,21 @@ def agencies_seeing_alert(session: Session, alert: Alert) -> set[int]:
 
 
 def may_view_read_images(session: Session, principal: Principal, read: PlateReadRow) -> bool:
-    camera_site = session.scalar(select(Camera.site_id).where(Camera.id == read.camera_id))
     if principal.role == "hoa_admin":
+        camera_site = session.scalar(select(Camera.site_id).where(Camera.id == read.camera_id))
         return camera_site is not None and camera_site == principal.site_id
     if principal.role != "officer" or principal.agency_id is None:
         return False
+    return agency_may_view_read(session, principal.agency_id, read)
+
+
+def agency_may_view_read(session: Session, agency_id: int, read: PlateReadRow) -> bool:
+    """What the agency's officers may open of a read (its webhooks' image links too)."""
     if not read.resident:
-        shared = session.scalar(
-            shared_camera_ids(principal.agency_id).where(Camera.id == read.camera_id)
-        )
+        shared = session.scalar(shared_camera_ids(agency_id).where(Camera.id == read.camera_id))
         return shared is not None
     # A resident's read is visible to an officer only through an alert on it.
     alert_id = session.scalar(
-        select(Alert.id)
-        .where(Alert.read_id == read.read_id, alerts_of_agency(principal.agency_id))
-        .limit(1)
+        select(Alert.id).where(Alert.read_id == read.read_id, alerts_of_agency(agency_id)).limit(1)
     )
     return alert_id is not None

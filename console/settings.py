@@ -6,6 +6,7 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
@@ -74,6 +75,19 @@ class ConsoleSettings(BaseModel):
         description="hosts webhooks may post to (`*.example.org` for subdomains); empty: any "
         "https host",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="absolute address receivers reach this console at (https://pw.example.gov, "
+        "behind its TLS proxy); webhook image links start with it; unset: http://host:port",
+    )
+    webhook_link_ttl_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="how long a webhook's image links work"
+    )
+    media_link_key_path: Path = Field(
+        default=Path("keys/media-links.key"),
+        description="HMAC key that signs webhook image links (relative: under data_dir); "
+        "created with mode 0600 on first use; every console server must share it",
+    )
     api_docs: Literal["signed_in", "public", "off"] = Field(
         default="signed_in", description="who may read /docs, /redoc and /openapi.json"
     )
@@ -93,6 +107,27 @@ class ConsoleSettings(BaseModel):
         description="publish the policy, cameras by site and per-agency monthly counts at "
         "/public/transparency without signing in (no plate is ever shown)",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            msg = f"{value!r} is not an absolute http(s) URL; give e.g. https://pw.example.gov"
+            raise ValueError(msg)
+        if parsed.query or parsed.fragment:
+            msg = f"{value!r} has a query or fragment; give the base address only"
+            raise ValueError(msg)
+        return value.strip().rstrip("/")
+
+    def public_base_url(self) -> str:
+        """Where receivers reach this console: `public_url`, or this server's own address."""
+        if self.public_url is not None:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @field_validator("case_number_pattern")
     @classmethod

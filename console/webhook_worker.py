@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,21 +15,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.media_links import ImageKind, LinkSigner, MediaKeyError, load_or_create_link_key
 from console.settings import ConsoleSettings
+from console.webhook_payloads import MediaLinks, WebhookPayload, message_id, signed_headers
 from console.webhooks import (
-    SIGNATURE_HEADER,
     WebhookError,
     check_target,
     claim_due,
+    image_read_id,
     queue_all,
     record_attempt,
-    sign,
 )
 from store.base import utcnow
-from store.tables import Webhook, WebhookDelivery
+from store.tables import PlateReadRow, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class _Job:
     url: str
     secret: str
     event: str
-    payload: str
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,12 @@ class WebhookWorker:
         self.cycles = 0
 
     def start(self) -> None:
+        if self._settings.public_url is None:
+            logger.warning(
+                "console.public_url is unset: webhook image links point at %s; set it to the "
+                "address receivers reach",
+                self._settings.public_base_url(),
+            )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -101,10 +108,26 @@ class WebhookWorker:
                 session.execute(text("BEGIN IMMEDIATE"))
             yield session
 
+    def _signer(self) -> LinkSigner:
+        settings = self._settings
+        return LinkSigner(
+            key=load_or_create_link_key(settings.media_link_key_path),
+            base_url=settings.public_base_url(),
+            ttl=timedelta(minutes=settings.webhook_link_ttl_minutes),
+        )
+
     def _claim(self) -> list[_Job]:
         lease = timedelta(seconds=self._settings.webhook_timeout_s * 3)
         with self._write() as session:
             due = claim_due(session, limit=SEND_PARALLEL * 4, lease=lease)
+            if not due:
+                return []
+            try:
+                signer = self._signer()
+            except (MediaKeyError, OSError):
+                # Nothing is sent without its links; the deliveries wait for the next cycle.
+                logger.exception("webhook image links cannot be signed; deliveries wait")
+                return []
             jobs = []
             for delivery in due:
                 webhook = session.get(Webhook, delivery.webhook_id)
@@ -119,22 +142,25 @@ class WebhookWorker:
                     delivery.status = "failed"
                     delivery.last_error = str(exc)
                     continue
-                jobs.append(
-                    _Job(delivery.id, webhook.url, webhook.secret, delivery.event, delivery.payload)
-                )
+                try:
+                    body = _with_links(session, delivery, signer)
+                except ValidationError:
+                    delivery.status = "failed"
+                    delivery.last_error = "queued in the payload format before Standard Webhooks"
+                    continue
+                jobs.append(_Job(delivery.id, webhook.url, webhook.secret, delivery.event, body))
             return jobs
 
     def _send(self, client: httpx.Client, job: _Job) -> _Outcome:
-        body = job.payload.encode()
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "platewatch-webhook/1",
             "X-Platewatch-Event": job.event,
             "X-Platewatch-Delivery": str(job.delivery_id),
-            SIGNATURE_HEADER: sign(job.secret, int(time.time()), body),
+            **signed_headers(job.secret, message_id(job.delivery_id), job.body, utcnow()),
         }
         try:
-            response = client.post(job.url, content=body, headers=headers)
+            response = client.post(job.url, content=job.body, headers=headers)
         except httpx.HTTPError as exc:
             logger.warning("webhook delivery %s failed: %s", job.delivery_id, exc)
             return _Outcome(job.delivery_id, None, f"{type(exc).__name__}: {exc}")
@@ -158,3 +184,23 @@ class WebhookWorker:
                     max_s=settings.webhook_backoff_max_s,
                     max_attempts=settings.webhook_max_attempts,
                 )
+
+
+def _with_links(session: Session, delivery: WebhookDelivery, signer: LinkSigner) -> bytes:
+    """The stored payload with links to its read's images, signed for this attempt."""
+    now = utcnow()
+    read_id = image_read_id(session, delivery)
+    read = session.get(PlateReadRow, read_id) if read_id is not None else None
+
+    def link(kind: ImageKind) -> str | None:
+        if read is None or read.images_purged_at is not None:
+            return None
+        if (read.crop_path if kind == "crop" else read.frame_path) is None:
+            return None
+        return signer.link(read.read_id, kind, delivery.webhook_id, now)
+
+    links = MediaLinks(
+        crop_url=link("crop"), frame_url=link("frame"), expires_at=signer.expiry(now)
+    )
+    payload = WebhookPayload.model_validate_json(delivery.payload).with_links(links)
+    return payload.model_dump_json().encode()

@@ -1,18 +1,14 @@
 """Outbound webhooks: agencies register URLs that receive their alerts as signed JSON.
 
-Deliveries are rows: queued from the alerts table by id (so no alert is missed while a server
-is down, and two servers cannot queue one twice), then sent by a background worker with
-exponential backoff. The feed never waits for any of it.
+Deliveries are rows: queued from the alerts table (alert.raised) and the sightings table
+(alert.seen_again) by id, so nothing is missed while a server is down and two servers cannot
+queue one twice, then sent by a background worker with exponential backoff. The feed never
+waits for any of it. The body and headers are in console.webhook_payloads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
-import json
-import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,15 +20,26 @@ from sqlalchemy.orm import Session
 
 from console.alerts import alert_cards
 from console.cursor import LOOKBACK
+from console.schemas.alerts import AlertPublic
 from console.scope import alerts_of_agency
+from console.webhook_payloads import (
+    RAISED,
+    SEEN_AGAIN,
+    WebhookData,
+    WebhookPayload,
+    WebhookSighting,
+    new_secret,
+)
+from hotlist.alerts import FOLDING_STATUSES
 from store.audit import record_audit
 from store.audit_details import WebhookCreateDetail, WebhookDisableDetail, WebhookEnableDetail
 from store.base import utcnow
-from store.tables import Agency, Alert, Webhook, WebhookDelivery
+from store.tables import Agency, Alert, AlertSighting, Camera, Webhook, WebhookDelivery
 
-SIGNATURE_HEADER = "X-Platewatch-Signature"
-EVENT = "alert.raised"
 QUEUE_CHUNK = 500
+# A sighting is news while the alert is open (new, acknowledged) or confirmed: the car the
+# officers are after was just seen. Once rejected or dismissed it is nobody's business.
+SEEN_AGAIN_STATUSES = FOLDING_STATUSES
 
 
 class WebhookError(ValueError):
@@ -43,27 +50,6 @@ class WebhookError(ValueError):
 class NewWebhook:
     webhook: Webhook
     secret: str
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """`t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`: the timestamp defeats replays."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify_signature(
-    secret: str, header: str, body: bytes, *, tolerance_s: int = 300, now: float | None = None
-) -> bool:
-    """What a receiver runs: the signature matches and is recent."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs((now if now is not None else time.time()) - timestamp) > tolerance_s:
-        return False
-    expected = sign(secret, timestamp, body).split(",", 1)[1]
-    return hmac.compare_digest(expected, "v1=" + parts.get("v1", ""))
 
 
 def _is_loopback(host: str) -> bool:
@@ -123,17 +109,10 @@ def create_webhook(
     if session.get(Agency, agency_id) is None:
         msg = f"no agency with id {agency_id}"
         raise WebhookError(msg)
-    secret = "whsec_" + secrets.token_urlsafe(24)
+    secret = new_secret()
+    webhook = Webhook(agency_id=agency_id, url=url.strip(), secret=secret, created_by=actor)
     # Start from now: a new endpoint gets new alerts, not the agency's history.
-    last = session.scalar(select(func.max(Alert.id))) or 0
-    webhook = Webhook(
-        agency_id=agency_id,
-        url=url.strip(),
-        secret=secret,
-        floor_alert_id=last,
-        last_alert_id=last,
-        created_by=actor,
-    )
+    _start_from_now(session, webhook)
     session.add(webhook)
     session.flush()
     record_audit(
@@ -145,6 +124,13 @@ def create_webhook(
     return NewWebhook(webhook, secret)
 
 
+def _start_from_now(session: Session, webhook: Webhook) -> None:
+    last_alert = session.scalar(select(func.max(Alert.id))) or 0
+    last_sighting = session.scalar(select(func.max(AlertSighting.id))) or 0
+    webhook.floor_alert_id = webhook.last_alert_id = last_alert
+    webhook.floor_sighting_id = webhook.last_sighting_id = last_sighting
+
+
 def set_webhook_enabled(session: Session, *, actor: str, webhook_id: int, enabled: bool) -> Webhook:
     webhook = session.get(Webhook, webhook_id)
     if webhook is None:
@@ -153,8 +139,7 @@ def set_webhook_enabled(session: Session, *, actor: str, webhook_id: int, enable
     webhook.enabled = enabled
     if enabled:
         # Re-enabled endpoints resume from now rather than receiving a backlog burst.
-        last = session.scalar(select(func.max(Alert.id))) or 0
-        webhook.floor_alert_id = webhook.last_alert_id = last
+        _start_from_now(session, webhook)
     record_audit(
         session,
         actor=actor,
@@ -165,16 +150,19 @@ def set_webhook_enabled(session: Session, *, actor: str, webhook_id: int, enable
 
 
 def queue_deliveries(session: Session, webhook: Webhook) -> int:
-    """Queue this webhook's deliveries for alerts it has not had yet; returns how many.
+    """Queue this webhook's deliveries for alerts and sightings it has not had yet; returns
+    how many."""
+    return _queue_raised(session, webhook) + _queue_seen_again(session, webhook)
 
-    Rereads a window below its cursor (see console.cursor): on PostgreSQL an alert can commit
-    after one with a larger id, and the NOT EXISTS keeps the reread from sending twice.
-    """
+
+def _queue_raised(session: Session, webhook: Webhook) -> int:
+    """Rereads a window below its cursor (see console.cursor): on PostgreSQL an alert can commit
+    after one with a larger id, and the NOT EXISTS keeps the reread from sending twice."""
     low = max(webhook.floor_alert_id, webhook.last_alert_id - LOOKBACK)
     queued = select(WebhookDelivery.id).where(
         WebhookDelivery.webhook_id == webhook.id,
         WebhookDelivery.alert_id == Alert.id,
-        WebhookDelivery.event == EVENT,
+        WebhookDelivery.event == RAISED,
     )
     alerts = session.scalars(
         select(Alert)
@@ -182,18 +170,19 @@ def queue_deliveries(session: Session, webhook: Webhook) -> int:
         .order_by(Alert.id)
         .limit(QUEUE_CHUNK)
     ).all()
+    created = {alert.id: alert.created_at for alert in alerts}
     for card in alert_cards(session, alerts, webhook.agency_id):
-        payload = {
-            "event": EVENT,
-            "agency_id": webhook.agency_id,
-            "alert": card.model_dump(mode="json"),
-        }
+        payload = WebhookPayload(
+            type=RAISED,
+            timestamp=created[card.id],
+            data=WebhookData(agency_id=webhook.agency_id, alert=card),
+        )
         session.add(
             WebhookDelivery(
                 webhook_id=webhook.id,
                 alert_id=card.id,
-                event=EVENT,
-                payload=json.dumps(payload, separators=(",", ":")),
+                event=RAISED,
+                payload=payload.model_dump_json(),
             )
         )
     top = session.scalar(select(func.max(Alert.id))) or 0
@@ -201,6 +190,72 @@ def queue_deliveries(session: Session, webhook: Webhook) -> int:
     webhook.last_alert_id = max(webhook.last_alert_id, reached)
     session.flush()
     return len(alerts)
+
+
+def _queue_seen_again(session: Session, webhook: Webhook) -> int:
+    """Sightings of the agency's open or confirmed alerts; the same lookback as alerts. A
+    sighting folds only into an alert of its own site (hotlist.ingest), so whoever sees the
+    alert has a share in the sighting's camera too."""
+    agency_id = webhook.agency_id
+    low = max(webhook.floor_sighting_id, webhook.last_sighting_id - LOOKBACK)
+    queued = select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == webhook.id,
+        WebhookDelivery.event == SEEN_AGAIN,
+        WebhookDelivery.sighting_id == AlertSighting.id,
+    )
+    rows = session.execute(
+        select(AlertSighting, Camera.name)
+        .join(Alert, Alert.id == AlertSighting.alert_id)
+        .join(Camera, Camera.id == AlertSighting.camera_id)
+        .where(
+            AlertSighting.id > low,
+            alerts_of_agency(agency_id),
+            Alert.status.in_(SEEN_AGAIN_STATUSES),
+            ~queued.exists(),
+        )
+        .order_by(AlertSighting.id)
+        .limit(QUEUE_CHUNK)
+    ).all()
+    alert_ids = {sighting.alert_id for sighting, _ in rows}
+    alerts = session.scalars(select(Alert).where(Alert.id.in_(alert_ids))).all() if rows else []
+    cards = {card.id: card for card in alert_cards(session, alerts, agency_id)}
+    for sighting, camera_name in rows:
+        session.add(_seen_again(webhook, sighting, camera_name, cards[sighting.alert_id]))
+    top = session.scalar(select(func.max(AlertSighting.id))) or 0
+    reached = rows[-1][0].id if len(rows) == QUEUE_CHUNK else top
+    webhook.last_sighting_id = max(webhook.last_sighting_id, reached)
+    session.flush()
+    return len(rows)
+
+
+def _seen_again(
+    webhook: Webhook, sighting: AlertSighting, camera_name: str, card: AlertPublic
+) -> WebhookDelivery:
+    seen = WebhookSighting(
+        id=sighting.id,
+        read_id=sighting.read_id,
+        camera_id=sighting.camera_id,
+        camera_name=camera_name,
+        seen_at=sighting.seen_at,
+    )
+    data = WebhookData(agency_id=webhook.agency_id, alert=card, sighting=seen)
+    payload = WebhookPayload(type=SEEN_AGAIN, timestamp=sighting.seen_at, data=data)
+    return WebhookDelivery(
+        webhook_id=webhook.id,
+        alert_id=sighting.alert_id,
+        event=SEEN_AGAIN,
+        sighting_id=sighting.id,
+        payload=payload.model_dump_json(),
+    )
+
+
+def image_read_id(session: Session, delivery: WebhookDelivery) -> str | None:
+    """The read whose images a delivery links to: the sighting's, or the alert's own."""
+    if delivery.sighting_id:
+        return session.scalar(
+            select(AlertSighting.read_id).where(AlertSighting.id == delivery.sighting_id)
+        )
+    return session.scalar(select(Alert.read_id).where(Alert.id == delivery.alert_id))
 
 
 def queue_all(session: Session) -> int:

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
                 }
             ),
         )
+        media_key = _under(data_dir, self.console.media_link_key_path)
+        object.__setattr__(
+            self,
+            "console",
+            self.console.model_copy(update={"media_link_key_path": media_key}),
+        )
         if self.matching.index_dir is not None:
             index_dir = _under(data_dir, self.matching.index_dir)
             object.__setattr__(
@@ -91,6 +97,7 @@ class Settings(BaseSettings):
             "stream.broker_cache_dir": str(self.stream.broker_cache_dir),
             "audit.checkpoint_key_path": str(self.checkpoint_paths().key),
             "audit.checkpoint_sink_path": str(self.checkpoint_paths().sink),
+            "console.media_link_key_path": str(self.console.media_link_key_path),
         }
 
     @property

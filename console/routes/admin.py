@@ -231,8 +231,8 @@ def api_webhooks(me: Admin, db: DbSession, agency_id: int | None = None) -> list
 def api_create_webhook(
     body: WebhookCreate, me: Admin, db: DbSession, settings: SettingsDep
 ) -> WebhookCreated:
-    """Register an agency's endpoint for its alerts. Each POST carries
-    `X-Platewatch-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`."""
+    """Register an agency's endpoint for its alerts. Each POST is signed by the Standard
+    Webhooks scheme (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`)."""
     try:
         new = create_webhook(
             db,

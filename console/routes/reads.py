@@ -1,21 +1,33 @@
-"""Reads: an HOA admin's recent reads and cameras, and the scope-checked image route."""
+"""Reads: an HOA admin's recent reads and cameras, the scope-checked image route, and the
+signed image links webhooks carry."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Literal
+import logging
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from console.deps import DbSession, HoaAdmin, OfficerOrHoaAdmin, SettingsDep
 from console.errors import NotFound
+from console.media_links import (
+    ImageKind,
+    LinkRequest,
+    MediaKeyError,
+    image_file,
+    load_or_create_link_key,
+    open_link,
+)
 from console.pages import render
 from console.reads import CameraPublic, SiteReadPublic, site_cameras, site_reads
 from console.scope import hoa_site, may_view_read_images
+from store.base import utcnow
 from store.tables import PlateReadRow
 
+log = logging.getLogger(__name__)
 router = APIRouter()
+NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 @router.get("/api/sites/{site_id}/cameras", tags=["sites"])
@@ -71,7 +83,7 @@ def reads_page(
 )
 def read_image(
     read_id: str,
-    kind: Literal["crop", "frame"],
+    kind: ImageKind,
     me: OfficerOrHoaAdmin,
     db: DbSession,
     settings: SettingsDep,
@@ -89,13 +101,34 @@ def read_image(
                 f"{read.images_purged_at:%Y-%m-%d}"
             ),
         )
-    relative = read.crop_path if kind == "crop" else read.frame_path
-    if relative is None:
-        msg = f"read {read_id} has no {kind} image"
-        raise NotFound(msg)
-    root = Path(settings.edge.image_root).resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    path = image_file(read, kind, settings.edge.image_root)
+    if path is None:
         msg = f"the {kind} image of read {read_id} is missing from the image store"
         raise NotFound(msg)
-    return FileResponse(path, headers={"Cache-Control": "private, no-store"})
+    return FileResponse(path, headers=NO_STORE)
+
+
+@router.get("/media/{read_id}/{kind}", include_in_schema=False)
+def media_link(
+    *,
+    read_id: str,
+    kind: ImageKind,
+    exp: int,
+    wh: int,
+    sig: str,
+    db: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    """A webhook's signed image link: no sign-in, the signature is the permission."""
+    console = settings.console
+    try:
+        key = load_or_create_link_key(console.media_link_key_path)
+    except (MediaKeyError, OSError):
+        log.exception("media link key unusable")
+        return JSONResponse({"detail": "image links are unavailable here"}, status_code=503)
+    link = LinkRequest(read_id=read_id, kind=kind, webhook_id=wh, expires=exp, sig=sig)
+    opened = open_link(db, key, link, utcnow(), settings.edge.image_root)
+    db.commit()
+    if opened.path is None:
+        return JSONResponse({"detail": opened.message}, status_code=opened.status, headers=NO_STORE)
+    return FileResponse(opened.path, headers=NO_STORE)

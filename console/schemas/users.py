@@ -100,13 +100,16 @@ class WebhookPublic(BaseModel):
     url: str
     enabled: bool
     last_alert_id: int
+    last_sighting_id: int
     created_by: str
     created_at: datetime
 
 
 class WebhookCreated(BaseModel):
     webhook: WebhookPublic
-    secret: str = Field(description="shown once; verify X-Platewatch-Signature with it")
+    secret: str = Field(
+        description="shown once; receivers verify webhook-signature with it (Standard Webhooks)"
+    )
 
 
 class DeliveryPublic(BaseModel):
@@ -115,6 +118,7 @@ class DeliveryPublic(BaseModel):
     id: int
     alert_id: int
     event: str
+    sighting_id: int = Field(description="the re-sighting an alert.seen_again reports; else 0")
     status: str
     attempts: int
     next_attempt_at: datetime

@@ -3,7 +3,8 @@ and the outbound webhooks agencies register for alerts.
 
 Secrets people or machines present (session cookies, API tokens) are stored only as SHA-256
 digests: they are long random strings, so a fast hash is enough and a stolen table is useless.
-Webhook signing secrets must be usable to sign, so they are stored as given.
+Webhook signing secrets must be usable to sign, so they are stored as given: `whsec_` and the
+base64 of the key (Standard Webhooks); migration 0007 rewrote older secrets to that form.
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ class Webhook(Base):
     # re-enabled); `last_alert_id` is how far queueing has read, moved in the same transaction.
     floor_alert_id: Mapped[int] = mapped_column(default=0)
     last_alert_id: Mapped[int] = mapped_column(default=0)
+    # The same pair for re-sightings (alert_sightings ids), sent as alert.seen_again.
+    floor_sighting_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_sighting_id: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -123,7 +127,8 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         # Two console servers queueing the same alert collide here instead of sending twice.
-        UniqueConstraint("webhook_id", "alert_id", "event"),
+        # `sighting_id` is 0, not NULL, for alert.raised: NULLs never collide in a unique key.
+        UniqueConstraint("webhook_id", "alert_id", "event", "sighting_id"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
 
@@ -131,6 +136,7 @@ class WebhookDelivery(Base):
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(32), default="alert.raised")
+    sighting_id: Mapped[int] = mapped_column(default=0, server_default="0")
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, delivered, failed
     attempts: Mapped[int] = mapped_column(default=0)

@@ -7,6 +7,7 @@ sharing with Metro PD is switched off.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -22,7 +23,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import store.tables  # noqa: F401
@@ -40,7 +41,7 @@ from org.registry import create_agency, create_camera, create_site, set_site_sha
 from platewatch.settings import Settings, load_settings
 from store.base import Base
 from store.db import make_engine, make_session_factory
-from store.tables import User
+from store.tables import Alert, AlertSighting, User
 
 PASSWORD = "correct horse battery"
 MATCH = MatchSettings(index_check_interval_s=0)
@@ -188,6 +189,30 @@ def only_alert(outcome: ReadOutcome) -> int:
     return outcome.alert_ids[0]
 
 
+_sighting_reads = itertools.count()
+
+
+def sight(world: World, alert_id: int, camera_id: str = "cam-oak-2") -> int:
+    """A later read of the alert's plate: the matcher folds it into the alert as a sighting."""
+    with world.session() as s:
+        alert = s.get(Alert, alert_id)
+        assert alert is not None
+        read_id = f"r-again-{next(_sighting_reads)}-{alert.plate_read}"
+        world.ingest(s, read_id, camera_id, alert.plate_read, minutes_ago=0, images=True)
+        s.commit()
+        sighting = s.scalar(select(AlertSighting).where(AlertSighting.read_id == read_id))
+        assert sighting is not None and sighting.alert_id == alert_id
+        return sighting.id
+
+
+def set_status(world: World, alert_id: int, status: str) -> None:
+    with world.session() as s:
+        alert = s.get(Alert, alert_id)
+        assert alert is not None
+        alert.status = status
+        s.commit()
+
+
 def seed(world: World) -> None:
     with world.session() as s:
         metro = create_agency(s, "Metro PD", state="CA")
@@ -278,7 +303,13 @@ def settings_for(url: str, image_root: Path, **console: Any) -> Settings:
     return load_settings(
         database_url=url,
         edge={"image_root": str(image_root)},
-        console={"feed_poll_ms": 100, "webhook_poll_s": 0.1, **console},
+        console={
+            "feed_poll_ms": 100,
+            "webhook_poll_s": 0.1,
+            # Beside the images (a temporary folder), never in the checkout's var/.
+            "media_link_key_path": str(image_root.parent / "keys" / "media-links.key"),
+            **console,
+        },
     )
 
 

@@ -118,6 +118,7 @@ PUBLIC = {
     ("GET", "/public/transparency"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),  # its own bearer token: test_ops
+    ("GET", "/media/{read_id}/{kind}"),  # its own signature: test_media_links
 }
 
 

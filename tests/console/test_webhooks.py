@@ -1,27 +1,43 @@
-"""Outbound webhooks: signed JSON, retried with backoff, every delivery recorded, and an
-endpoint that hangs never holds up the officers' feed."""
+"""Outbound webhooks: Standard Webhooks-signed JSON, retried with backoff under one webhook-id,
+every delivery recorded, re-sightings sent again with working image links, and an endpoint
+that hangs never holds up the officers' feed."""
 
 from __future__ import annotations
 
-import json
+import base64
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import select
+from standardwebhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from console.app import create_app
-from console.webhooks import backoff, sign, verify_signature
-from store.tables import Webhook, WebhookDelivery
-from tests.console.conftest import Caller, LiveServer, World, session_headers, settings_for
+from console.webhook_payloads import new_secret
+from console.webhooks import backoff
+from store.tables import Alert, AuditEvent, Webhook, WebhookDelivery
+from tests.console.conftest import (
+    Caller,
+    LiveServer,
+    World,
+    session_headers,
+    set_status,
+    settings_for,
+    sight,
+)
 from tests.console.test_feed import Stream
 
 WAIT_S = 20
+PUBLIC_URL = "https://platewatch.example.org/console"
 
 
 @dataclass
@@ -29,6 +45,10 @@ class Hit:
     at: float
     headers: dict[str, str]
     body: bytes
+
+    def verified(self, secret: str) -> Any:
+        """The payload, checked as a receiver checks it (raises if the signature is wrong)."""
+        return StandardWebhook(secret).verify(self.body, self.headers)
 
 
 @dataclass
@@ -76,6 +96,7 @@ def server(world: World) -> Iterator[LiveServer]:
         webhook_backoff_s=0.3,
         webhook_max_attempts=3,
         webhook_timeout_s=10,
+        public_url=PUBLIC_URL,
     )
     with LiveServer(create_app(settings)) as live:
         yield live
@@ -131,14 +152,22 @@ def test_alerts_are_posted_signed_and_recorded(
         alert_id = world.new_alert("cam-oak-1")
         _wait_for(lambda: receiver.hits, "the delivery")
         hit = receiver.hits[0]
-        payload = json.loads(hit.body)
-        assert payload["event"] == "alert.raised" and payload["alert"]["id"] == alert_id
-        assert payload["agency_id"] == world.ids["metro"]
-        assert verify_signature(secret, hit.headers["X-Platewatch-Signature"], hit.body)
-        assert not verify_signature("whsec_wrong", hit.headers["X-Platewatch-Signature"], hit.body)
+        payload = hit.verified(secret)
+        assert payload["type"] == "alert.raised" and payload["data"]["alert"]["id"] == alert_id
+        assert payload["data"]["agency_id"] == world.ids["metro"]
+        with world.session() as s:
+            alert = s.get(Alert, alert_id)
+            assert alert is not None
+            assert payload["timestamp"] == alert.created_at.isoformat().replace("+00:00", "Z")
+        assert hit.headers["X-Platewatch-Event"] == "alert.raised"
+        assert hit.headers["webhook-signature"].startswith("v1,")
+        with pytest.raises(WebhookVerificationError):
+            hit.verified(new_secret())
+        with pytest.raises(WebhookVerificationError):
+            StandardWebhook(secret).verify(hit.body.replace(b"Ford", b"Fiat"), hit.headers)
         _wait_for(lambda: _deliveries(world, webhook_id)[0].status == "delivered", "the record")
         delivery = _deliveries(world, webhook_id)[0]
-        assert hit.headers["X-Platewatch-Delivery"] == str(delivery.id)
+        assert hit.headers["webhook-id"] == f"msg_{delivery.id}"
         assert (delivery.alert_id, delivery.attempts, delivery.last_status_code) == (
             alert_id,
             1,
@@ -153,13 +182,17 @@ def test_failures_are_retried_with_growing_delays_then_given_up(
     world: World, server: LiveServer, receiver: Receiver, by_token: dict[str, Caller]
 ) -> None:
     receiver.statuses = [500, 503, 200, 500, 500, 500]
-    webhook_id, _ = _register(world, by_token, receiver.url)
+    webhook_id, secret = _register(world, by_token, receiver.url)
     try:
         world.new_alert()
         _wait_for(lambda: len(receiver.hits) >= 3, "three attempts")
-        gaps = [b.at - a.at for a, b in zip(receiver.hits, receiver.hits[1:], strict=False)]
+        first = receiver.hits[:3]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(first)]
         # The worker may not send before a delivery is due: 0.3 s, then 0.6 s.
         assert gaps[0] >= 0.3 and gaps[1] >= 0.6
+        # One message, retried: the same webhook-id, each attempt signed afresh.
+        assert len({hit.headers["webhook-id"] for hit in first}) == 1
+        assert [hit.verified(secret)["type"] for hit in first] == ["alert.raised"] * 3
         _wait_for(lambda: _deliveries(world, webhook_id)[0].status == "delivered", "delivery")
         assert _deliveries(world, webhook_id)[0].attempts == 3
         world.new_alert()
@@ -207,18 +240,71 @@ def test_webhook_admin_validates_urls(by_token: dict[str, Caller], world: World)
     assert bad.status_code == 422 and "is not an http(s) URL" in bad.json()["detail"]
 
 
-def test_signature_and_backoff_rules() -> None:
-    header = sign("s3cret", 1_700_000_000, b'{"a":1}')
-    assert header.startswith("t=1700000000,v1=")
-    assert verify_signature("s3cret", header, b'{"a":1}', now=1_700_000_010)
-    assert not verify_signature("s3cret", header, b'{"a":2}', now=1_700_000_010)
-    assert not verify_signature("s3cret", header, b'{"a":1}', now=1_700_001_000)  # replayed
+def test_secrets_and_backoff_rules() -> None:
+    secret = new_secret()
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:], validate=True)) >= 24
+    assert new_secret() != secret
     assert [backoff(n, base_s=2, max_s=30) for n in (1, 2, 3, 4, 5)] == [
         timedelta(seconds=s) for s in (2, 4, 8, 16, 30)
     ]
 
 
+def _fetch(server: LiveServer, link: str) -> httpx.Response:
+    """Opens a payload's link on the test server: the link names the public address."""
+    assert link.startswith(PUBLIC_URL + "/media/")
+    parts = urlsplit(link)
+    return httpx.get(f"{server.url}{parts.path.removeprefix('/console')}?{parts.query}")
+
+
+def _link_opens(world: World, webhook_id: int) -> list[AuditEvent]:
+    with world.session() as s:
+        return list(
+            s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "media.link_open",
+                    AuditEvent.actor == f"webhook:{webhook_id}",
+                )
+            )
+        )
+
+
+def test_a_confirmed_alert_seen_again_is_sent_with_links_to_the_new_images(
+    world: World, server: LiveServer, receiver: Receiver, by_token: dict[str, Caller]
+) -> None:
+    webhook_id, secret = _register(world, by_token, receiver.url)
+    try:
+        alert_id = world.new_alert(pictures=(b"\xff\xd8first-crop", b"\xff\xd8first-frame"))
+        _wait_for(lambda: receiver.hits, "alert.raised")
+        raised = receiver.hits[0].verified(secret)
+        assert _fetch(server, raised["data"]["links"]["crop_url"]).content == b"\xff\xd8first-crop"
+        set_status(world, alert_id, "confirmed")
+        sighting_id = sight(world, alert_id)
+        _wait_for(lambda: len(receiver.hits) >= 2, "alert.seen_again")
+        hit = receiver.hits[1]
+        again = hit.verified(secret)
+        assert hit.headers["X-Platewatch-Event"] == again["type"] == "alert.seen_again"
+        assert again["data"]["alert"]["id"] == alert_id
+        assert again["data"]["alert"]["status"] == "confirmed"
+        sighting = again["data"]["sighting"]
+        assert (sighting["id"], sighting["camera_id"]) == (sighting_id, "cam-oak-2")
+        assert again["timestamp"] == sighting["seen_at"]
+        links = again["data"]["links"]
+        read_id = sighting["read_id"]
+        crop, frame = _fetch(server, links["crop_url"]), _fetch(server, links["frame_url"])
+        assert crop.status_code == frame.status_code == 200
+        assert crop.content == b"\xff\xd8\xff\xe0crop-" + read_id.encode()
+        assert frame.content == b"\xff\xd8\xff\xe0frame-" + read_id.encode()
+        assert crop.headers["cache-control"] == "private, no-store"
+        assert [e.subject for e in _link_opens(world, webhook_id)] == [
+            raised["data"]["alert"]["read_id"],
+            read_id,
+            read_id,
+        ]
+    finally:
+        _disable(world, webhook_id)
+
+
 def test_webhooks_page_shows_deliveries(world: World, as_user: dict[str, Caller]) -> None:
     page = as_user["admin"].get("/admin/webhooks")
-    assert page.status_code == 200 and "X-Platewatch-Signature" in page.text
+    assert page.status_code == 200 and "webhook-signature" in page.text
     assert httpx.URL(page.url).path == "/admin/webhooks"
