@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from console.scope import agency_may_view_read
 from store.audit import record_audit
+from store.audit_details import MediaLinkOpenDetail
 from store.tables import PlateReadRow, Webhook
 
 ImageKind = Literal["crop", "frame"]
 KEY_BYTES = 32
-OPEN_ACTION = "media.link_open"
+OPEN_ACTION = MediaLinkOpenDetail.action
 
 
 class MediaKeyError(ValueError):
@@ -149,9 +150,8 @@ def open_link(
     record_audit(
         session,
         actor=f"webhook:{link.webhook_id}",
-        action=OPEN_ACTION,
         subject=link.read_id,
-        detail={"kind": link.kind, "status": outcome.status},
+        detail=MediaLinkOpenDetail(kind=link.kind, status=outcome.status),
     )
     return outcome
 

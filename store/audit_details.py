@@ -222,6 +222,14 @@ class AuditReadsAcceptedDetail(AuditDetail):
     groups: Names
 
 
+class MediaLinkOpenDetail(AuditDetail):
+    """A webhook's signed image link was opened (`actor` is `webhook:<id>`)."""
+
+    action = "media.link_open"
+    kind: str
+    status: int
+
+
 class RetentionPurgeDetail(AuditDetail):
     action = "retention.purge"
     receipt_hash: str
@@ -266,6 +274,7 @@ AnyAuditDetail = (
     | WebhookEnableDetail
     | WebhookDisableDetail
     | AuditReadsAcceptedDetail
+    | MediaLinkOpenDetail
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail

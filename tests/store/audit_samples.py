@@ -15,6 +15,7 @@ from store.audit_details import (
     AuditReadsAcceptedDetail,
     AuthLoginDetail,
     AuthLogoutDetail,
+    MediaLinkOpenDetail,
     ReadsSearchDetail,
     RetentionHoldPlaceDetail,
     RetentionHoldReleaseDetail,
@@ -149,6 +150,10 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "audit.reads_accepted": (
         AuditReadsAcceptedDetail(groups=("day:2025-03-01", "site:3")),
         {"groups": ["day:2025-03-01", "site:3"]},
+    ),
+    "media.link_open": (
+        MediaLinkOpenDetail(kind="crop", status=200),
+        {"kind": "crop", "status": 200},
     ),
     "retention.purge": (
         RetentionPurgeDetail(receipt_hash="ab" * 32, reads=10, files=20),
