@@ -11,6 +11,7 @@ from store.tables.accounts import (
 )
 from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
+from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
@@ -31,12 +32,15 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Camera",
+    "CommunityCamera",
     "Hotlist",
     "HotlistEntry",
+    "InviteCode",
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",
     "PlateReadRow",
+    "ResidentProfile",
     "RetentionBatch",
     "RetentionHold",
     "RetentionPurgedRead",
