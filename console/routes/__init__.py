@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, ops, oversight, reads, safelist, search
+from console.routes import (
+    admin,
+    alerts,
+    auth,
+    community_cameras,
+    community_invites,
+    community_residents,
+    ops,
+    oversight,
+    reads,
+    safelist,
+    search,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,5 +24,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     safelist.router,
     oversight.router,
     admin.router,
+    community_residents.router,
+    community_cameras.router,
+    community_invites.router,
     ops.router,
 )
