@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -50,15 +52,13 @@ def test_a_camera_is_stored_exactly_with_its_cell_and_audited(session: Session) 
 def test_another_residents_camera_is_not_found(session: Session) -> None:
     ann, bob = _residents(session)
     camera = add_camera(session, owner_user_id=ann, actor="ann", given=DOOR)
-    for act in (
-        lambda: edit_camera(
-            session, owner_user_id=bob, actor="bob", camera_id=camera.id, given=DOOR
-        ),
-        lambda: set_paused(
-            session, owner_user_id=bob, actor="bob", camera_id=camera.id, paused=True
-        ),
-        lambda: remove_camera(session, owner_user_id=bob, actor="bob", camera_id=camera.id),
-    ):
+    theirs = {"owner_user_id": bob, "actor": "bob", "camera_id": camera.id}
+    acts: list[Callable[[], object]] = [
+        lambda: edit_camera(session, **theirs, given=DOOR),  # type: ignore[arg-type]
+        lambda: set_paused(session, **theirs, paused=True),  # type: ignore[arg-type]
+        lambda: remove_camera(session, **theirs),  # type: ignore[arg-type]
+    ]
+    for act in acts:
         with pytest.raises(NotYoursError, match=f"you have no camera {camera.id}"):
             act()
     assert cameras_of(session, bob) == []
