@@ -16,3 +16,9 @@ def coordinate(text: str, name: str) -> float:
 
 def optional_coordinate(text: str, name: str) -> float | None:
     return coordinate(text, name) if text.strip() else None
+
+
+def sentence(error: Exception) -> str:
+    """An error message as a sentence on a page (str.capitalize would lower 'HOA')."""
+    text = str(error)
+    return text[:1].upper() + text[1:] + "."

@@ -22,7 +22,7 @@ from community.registry import (
     set_paused,
 )
 from console.deps import DbSession, Principal, Resident
-from console.forms import coordinate
+from console.forms import coordinate, sentence
 from console.pages import render
 from console.schemas.community import OwnCameraPublic
 
@@ -108,7 +108,7 @@ def cameras_add(
         camera = add_camera(db, owner_user_id=me.user_id, actor=me.username, given=form.parsed())
     except CommunityError as exc:
         db.rollback()
-        return _page(request, me, db, error=str(exc).capitalize() + ".", form=form.shown())
+        return _page(request, me, db, error=sentence(exc), form=form.shown())
     db.commit()
     return _page(request, me, db, message=f"Registered {camera.label}.")
 
@@ -133,7 +133,7 @@ def cameras_edit(
         raise _not_found(exc) from exc
     except CommunityError as exc:
         db.rollback()
-        return _page(request, me, db, error=str(exc).capitalize() + ".")
+        return _page(request, me, db, error=sentence(exc))
     db.commit()
     return _page(request, me, db, message=f"Saved {camera.label}.")
 

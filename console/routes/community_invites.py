@@ -16,6 +16,7 @@ from community.mail import MailError, SmtpMailer
 from community.residents import check_email
 from community.settings import MailSettings
 from console.deps import DbSession, HoaAdminOrAdmin, Principal, SettingsDep
+from console.forms import sentence
 from console.pages import render
 from store.base import utcnow
 from store.tables import Site
@@ -125,7 +126,7 @@ def invites_create(
         )
     except CommunityError as exc:
         db.rollback()
-        return _page(request, me, db, error=str(exc).capitalize() + ".")
+        return _page(request, me, db, error=sentence(exc))
     db.commit()
     error = None
     if email:

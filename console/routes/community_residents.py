@@ -16,7 +16,7 @@ from console.accounts.passwords import WeakPasswordError
 from console.accounts.residents import join_resident
 from console.accounts.users import AccountError
 from console.deps import SESSION_COOKIE, DbSession, Resident, SettingsDep
-from console.forms import optional_coordinate
+from console.forms import optional_coordinate, sentence
 from console.pages import HOME, render
 from store.tables import ResidentProfile
 
@@ -82,7 +82,7 @@ def join(
         joined = join_resident(db, code=code, username=username, password=password, profile=profile)
     except (CommunityError, AccountError, WeakPasswordError) as exc:
         db.rollback()
-        return _join_page(request, error=str(exc).capitalize() + ".", status=422, form=form)
+        return _join_page(request, error=sentence(exc), status=422, form=form)
     started = start_session(
         db,
         joined.user,
