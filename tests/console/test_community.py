@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from community.cells import cell_of
 from community.invites import issue_invite
 from console.app import create_app
 from store.base import utcnow
@@ -228,3 +229,25 @@ def test_an_email_with_mail_switched_off_creates_no_invite(
     assert "Mail is switched off here (mail.enabled); leave the email empty." in page.text
     with world.session() as s:
         assert s.scalar(select(func.count()).select_from(InviteCode)) == before
+
+
+def test_a_resident_edits_then_removes_their_camera(
+    world: World, as_user: dict[str, Caller]
+) -> None:
+    ann = as_user["resident_a"]
+    form = {"label": "Garage", "kind": "driveway", "latitude": "37.78", "longitude": "-122.41"}
+    assert ann.post("/community/cameras", data=form).status_code == 200
+    camera = next(c for c in ann.get("/api/community/cameras").json() if c["label"] == "Garage")
+    moved = {**form, "latitude": "37.79", "listed": "true", "contact": "555-0100"}
+    page = ann.post(f"/community/cameras/{camera['id']}/edit", data=moved)
+    assert page.status_code == 200 and "Saved Garage." in page.text
+    edited = ann.get(f"/api/community/cameras/{camera['id']}").json()
+    assert (edited["latitude"], edited["listed"], edited["contact"]) == (37.79, True, "555-0100")
+    assert edited["cell"] == cell_of(37.79, -122.41) != camera["cell"]
+    removed = ann.post(f"/community/cameras/{camera['id']}/remove")
+    assert removed.status_code == 303
+    assert ann.get(f"/api/community/cameras/{camera['id']}").status_code == 404
+    with world.session() as s:
+        row = s.get(CommunityCamera, camera["id"])
+        assert row is not None and row.latitude is None and row.longitude is None
+        assert row.removed_at is not None
