@@ -7,7 +7,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from community.errors import CommunityError
 from community.residents import ProfileInput, opt_out
@@ -15,9 +15,10 @@ from console.accounts.logins import start_session
 from console.accounts.passwords import WeakPasswordError
 from console.accounts.residents import join_resident
 from console.accounts.users import AccountError
-from console.deps import SESSION_COOKIE, DbSession, Resident, SettingsDep
+from console.deps import DbSession, Resident, SettingsDep
 from console.forms import optional_coordinate, sentence
 from console.pages import HOME, render
+from console.routes.auth import signed_in_redirect
 from store.tables import ResidentProfile
 
 router = APIRouter()
@@ -90,16 +91,7 @@ def join(
         client=request.headers.get("user-agent", ""),
     )
     db.commit()
-    response = RedirectResponse(HOME["resident"], status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.cookie,
-        max_age=int(settings.console.session_hours * 3600),
-        httponly=True,
-        samesite="lax",
-        secure=settings.console.secure_cookies,
-        path="/",
-    )
+    response = signed_in_redirect(HOME["resident"], started.cookie, settings.console)
     response.delete_cookie(JOIN_CSRF_COOKIE, path="/join")
     return response
 
