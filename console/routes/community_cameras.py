@@ -24,7 +24,7 @@ from community.registry import (
 from console.deps import DbSession, Principal, Resident
 from console.forms import coordinate, sentence
 from console.pages import render
-from console.schemas.community import OwnCameraPublic
+from console.schemas.community_cameras import OwnCameraPublic
 
 router = APIRouter()
 CAMERAS = "/community/cameras"

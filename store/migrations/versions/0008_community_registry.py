@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 OLD_ROLES = "role IN ('officer', 'hoa_admin', 'auditor', 'admin')"
-NEW_ROLES = "role IN ('officer', 'hoa_admin', 'auditor', 'admin', 'supervisor', 'resident')"
+NEW_ROLES = "role IN ('officer', 'hoa_admin', 'auditor', 'admin', 'resident', 'supervisor')"
 
 
 def upgrade() -> None:
