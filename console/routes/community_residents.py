@@ -15,6 +15,7 @@ from console.accounts.logins import start_session
 from console.accounts.passwords import WeakPasswordError
 from console.accounts.residents import join_resident
 from console.accounts.users import AccountError
+from console.clientaddr import client_of
 from console.deps import DbSession, Resident, SettingsDep
 from console.forms import optional_coordinate, sentence
 from console.pages import HOME, render
@@ -88,7 +89,7 @@ def join(
         db,
         joined.user,
         hours=settings.console.session_hours,
-        client=request.headers.get("user-agent", ""),
+        client=request.headers.get("user-agent", client_of(request)),
     )
     db.commit()
     response = signed_in_redirect(HOME["resident"], started.cookie, settings.console)
