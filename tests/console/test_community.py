@@ -19,7 +19,7 @@ from community.settings import MailSettings
 from console.app import create_app
 from store.base import utcnow
 from store.tables import AuditEvent, CommunityCamera, InviteCode, ResidentProfile, User
-from tests.community.conftest import SmtpCapture, smtp_server  # noqa: F401  (fixture)
+from tests.community.conftest import SmtpCapture, free_port, smtp_server  # noqa: F401  (fixture)
 from tests.console.conftest import Caller, World, session_headers, settings_for
 
 ASK = "ask your HOA admin for a new one"
@@ -258,3 +258,16 @@ def test_a_resident_edits_then_removes_their_camera(
         row = s.get(CommunityCamera, camera["id"])
         assert row is not None and row.latitude is None and row.longitude is None
         assert row.removed_at is not None
+
+
+def test_an_unreachable_mail_server_still_shows_the_code(world: World) -> None:
+    port = free_port()
+    mail = MailSettings(enabled=True, port=port, timeout_s=2)
+    settings = settings_for(world.url, world.image_root).model_copy(update={"mail": mail})
+    with TestClient(create_app(settings, webhooks=False)) as mailing:
+        admin = Caller(mailing, session_headers(world, "admin"))
+        page = admin.post("/community/invites", data={"neighborhood": "Ash", "email": "a@b.org"})
+    assert page.status_code == 200
+    assert re.search(r'id="invite-code">([A-Z0-9-]+)<', page.text)
+    assert f"The invite was created, but the mail server at 127.0.0.1:{port}" in page.text
+    assert "Hand the code over yourself." in page.text
