@@ -43,17 +43,9 @@ def _new_code() -> str:
     return "-".join(groups)
 
 
-def issue_invite(
-    session: Session,
-    *,
-    actor: str,
-    site_id: int | None,
-    neighborhood: str = "",
-    days: int = 14,
-    max_uses: int = 1,
-) -> NewInvite:
-    """A code for a site or a named neighborhood (at least one); returned here only."""
-    neighborhood = neighborhood.strip()
+def _check_terms(
+    session: Session, site_id: int | None, neighborhood: str, days: int, max_uses: int
+) -> None:
     if site_id is None and not neighborhood:
         msg = "an invite is for a site or a neighborhood; choose the site or name the neighborhood"
         raise InviteError(msg)
@@ -69,6 +61,20 @@ def issue_invite(
     if not 1 <= max_uses <= MAX_USES:
         msg = f"an invite may be used 1 to {MAX_USES} times, not {max_uses}"
         raise InviteError(msg)
+
+
+def issue_invite(
+    session: Session,
+    *,
+    actor: str,
+    site_id: int | None,
+    neighborhood: str = "",
+    days: int = 14,
+    max_uses: int = 1,
+) -> NewInvite:
+    """A code for a site or a named neighborhood (at least one); returned here only."""
+    neighborhood = neighborhood.strip()
+    _check_terms(session, site_id, neighborhood, days, max_uses)
     code = _new_code()
     invite = InviteCode(
         code_hash=code_digest(code),
