@@ -25,7 +25,11 @@ class NavItem:
 
 NAV: dict[str, tuple[NavItem, ...]] = {
     "officer": (NavItem("/alerts", "Live alerts"), NavItem("/search", "Search reads")),
-    "hoa_admin": (NavItem("/safelist", "Safe list"), NavItem("/reads", "Recent reads")),
+    "hoa_admin": (
+        NavItem("/safelist", "Safe list"),
+        NavItem("/reads", "Recent reads"),
+        NavItem("/community/invites", "Invites"),
+    ),
     "auditor": (
         NavItem("/audit", "Audit log"),
         NavItem("/audit/searches", "Searches"),
@@ -33,13 +37,25 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/audit/retention", "Retention"),
         NavItem("/transparency", "Transparency"),
     ),
-    "admin": (NavItem("/admin/users", "Users"), NavItem("/admin/webhooks", "Webhooks")),
+    "admin": (
+        NavItem("/admin/users", "Users"),
+        NavItem("/admin/webhooks", "Webhooks"),
+        NavItem("/community/invites", "Invites"),
+    ),
+    "resident": (
+        NavItem("/community/cameras", "My cameras"),
+        NavItem("/community/profile", "Profile"),
+    ),
+    "supervisor": (),
 }
 HOME = {
     "officer": "/alerts",
     "hoa_admin": "/safelist",
     "auditor": "/audit",
     "admin": "/admin/users",
+    "resident": "/community/cameras",
+    # Until footage requests exist there is nothing else for a supervisor to open.
+    "supervisor": "/account/password",
 }
 
 
@@ -71,6 +87,8 @@ def make_templates() -> Jinja2Templates:
         "hoa_admin": "HOA admin",
         "auditor": "Auditor",
         "admin": "Admin",
+        "supervisor": "Supervisor",
+        "resident": "Resident",
     }
     return templates
 

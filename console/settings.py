@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
+from community.settings import MailSettings
 from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
 
@@ -196,5 +197,8 @@ class ConsoleSections(Protocol):
 
     @property
     def retention(self) -> RetentionSettings: ...
+
+    @property
+    def mail(self) -> MailSettings: ...
 
     def checkpoint_paths(self) -> CheckpointPaths: ...

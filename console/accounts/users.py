@@ -40,7 +40,7 @@ from store.audit_details import (
 from store.base import utcnow
 from store.tables import Agency, ApiToken, LoginSession, Site, User
 
-Role = Literal["officer", "hoa_admin", "auditor", "admin"]
+Role = Literal["officer", "hoa_admin", "auditor", "admin", "resident", "supervisor"]
 ROLES: tuple[Role, ...] = get_args(Role)
 TOKEN_PREFIX = "pwt_"  # noqa: S105  (a public marker that identifies our tokens in leaks)
 
@@ -78,13 +78,21 @@ def _check_scope(session: Session, role: Role, agency_id: int | None, site_id: i
     if role not in ROLES:
         msg = f"unknown role {role!r}; use one of {', '.join(ROLES)}"
         raise AccountError(msg)
-    if role == "officer" and agency_id is None:
-        msg = "an officer must belong to an agency; pass the agency"
+    if role in ("officer", "supervisor") and agency_id is None:
+        article = "an" if role == "officer" else "a"
+        msg = f"{article} {role} must belong to an agency; pass the agency"
         raise AccountError(msg)
     if role == "hoa_admin" and site_id is None:
         msg = "an HOA admin must belong to a site; pass the site"
         raise AccountError(msg)
-    if role in ("officer", "hoa_admin") and agency_id is not None and site_id is not None:
+    if role == "resident" and agency_id is not None:
+        msg = "a resident belongs to no agency; pass only the site they live in, if any"
+        raise AccountError(msg)
+    if (
+        role in ("officer", "supervisor", "hoa_admin")
+        and agency_id is not None
+        and site_id is not None
+    ):
         msg = f"a {role} belongs to an agency or a site, not both"
         raise AccountError(msg)
     if agency_id is not None and session.get(Agency, agency_id) is None:

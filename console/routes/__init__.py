@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, imports, ops, oversight, reads, safelist, search
+from console.routes import (
+    admin,
+    alerts,
+    auth,
+    community_cameras,
+    community_invites,
+    community_residents,
+    imports,
+    ops,
+    oversight,
+    reads,
+    safelist,
+    search,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -13,5 +26,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports.router,
     oversight.router,
     admin.router,
+    community_residents.router,
+    community_cameras.router,
+    community_invites.router,
     ops.router,
 )

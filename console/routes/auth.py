@@ -17,6 +17,7 @@ from console.clientaddr import client_of
 from console.deps import SESSION_COOKIE, AnyUser, DbSession, SettingsDep
 from console.pages import HOME, render
 from console.schemas.users import MePublic
+from console.settings import ConsoleSettings
 from store.tables import LoginSession, User
 
 router = APIRouter()
@@ -110,17 +111,23 @@ def login(
     )
     db.commit()
     target = "/account/password" if user.must_change_password else _safe_next(next_path, user.role)
+    response = signed_in_redirect(target, started.cookie, settings.console)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def signed_in_redirect(target: str, cookie: str, console: ConsoleSettings) -> Response:
+    """Go to `target` holding the new session's cookie (sign-in, and residents' sign-up)."""
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        started.cookie,
-        max_age=int(settings.console.session_hours * 3600),
+        cookie,
+        max_age=int(console.session_hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=settings.console.secure_cookies,
+        secure=console.secure_cookies,
         path="/",
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 

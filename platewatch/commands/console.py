@@ -45,8 +45,10 @@ def serve_command(
 def users_add(
     *,
     username: Annotated[str, typer.Argument(help="login name")],
-    role: Annotated[str, typer.Option(help="officer, hoa_admin, auditor or admin")],
-    agency: Annotated[str | None, typer.Option(help="agency name or id (officers)")] = None,
+    role: Annotated[str, typer.Option(help="officer, supervisor, hoa_admin, auditor or admin")],
+    agency: Annotated[
+        str | None, typer.Option(help="agency name or id (officers, supervisors)")
+    ] = None,
     site: Annotated[str | None, typer.Option(help="site name or id (HOA admins)")] = None,
     name: Annotated[str, typer.Option(help="display name")] = "",
     config: ConfigOption = None,
@@ -56,6 +58,11 @@ def users_add(
     from org.registry import get_agency, get_site
     from store.errors import NotFoundError
 
+    if role == "resident":
+        _fail(
+            "residents sign up themselves at /join with an invite code; an HOA admin or an "
+            "admin issues one on the console's Invites page"
+        )
     with _session(settings_of(config)) as session:
         try:
             agency_id = get_agency(session, agency).id if agency else None

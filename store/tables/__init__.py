@@ -11,6 +11,7 @@ from store.tables.accounts import (
 )
 from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
+from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
 from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
@@ -32,13 +33,16 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Camera",
+    "CommunityCamera",
     "Hotlist",
     "HotlistEntry",
     "ImportJob",
+    "InviteCode",
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",
     "PlateReadRow",
+    "ResidentProfile",
     "RetentionBatch",
     "RetentionHold",
     "RetentionPurgedRead",

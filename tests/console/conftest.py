@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import store.tables  # noqa: F401
 from alpr.read import Box, PlateRead
+from community.registry import CameraInput, add_camera
+from community.residents import ProfileInput, add_profile
 from console.accounts import passwords
 from console.accounts.logins import start_session
 from console.accounts.users import create_user, issue_token
@@ -53,6 +55,9 @@ USERS = {
     "hoa_pine": ("hoa_admin", None, "Pine Hills HOA"),
     "auditor": ("auditor", None, None),
     "admin": ("admin", None, None),
+    "supervisor": ("supervisor", "Metro PD", None),
+    "resident_a": ("resident", None, "Oak Ridge HOA"),
+    "resident_b": ("resident", None, "Oak Ridge HOA"),
 }
 
 
@@ -296,7 +301,19 @@ def seed(world: World) -> None:
                 display_name=username.replace("_", " ").title(),
             )
         s.commit()
+        seed_residents(s, ids)
     world.ingest = ingest
+
+
+def seed_residents(s: Session, ids: dict[str, Any]) -> None:
+    """Each seeded resident's profile and one camera, so scope tests have another's to try."""
+    for username in ("resident_a", "resident_b"):
+        user = s.query(User).filter_by(username=username).one()
+        add_profile(s, user.id, ProfileInput("home", f"{username}@example.org", "1 Oak Dr"))
+        door = CameraInput(f"{username} door", "doorbell", 37.7749, -122.4194)
+        camera = add_camera(s, owner_user_id=user.id, actor=username, given=door)
+        ids[f"camera_{username}"] = camera.id
+    s.commit()
 
 
 def settings_for(url: str, image_root: Path, **console: Any) -> Settings:

@@ -78,6 +78,8 @@ def test_add_prints_a_one_time_password_once_and_never_logs_it(
     [
         (["users", "add", "x1", "--role", "chief"], "unknown role 'chief'"),
         (["users", "add", "x2", "--role", "officer"], "an officer must belong to an agency"),
+        (["users", "add", "x4", "--role", "supervisor"], "a supervisor must belong to an agency"),
+        (["users", "add", "x5", "--role", "resident"], "residents sign up themselves at /join"),
         (["users", "add", "x3", "--role", "hoa_admin", "--site", "Nowhere"], "no site 'Nowhere'"),
         (["users", "disable", "ghost"], "no user 'ghost'"),
         (["users", "token", "ghost", "--name", "cad"], "no user 'ghost'"),
@@ -170,3 +172,13 @@ def test_serve_runs_the_console_with_offline_docs(db: str, tmp_path: Path) -> No
     finally:
         process.terminate()
         process.wait(15)
+
+
+def test_a_supervisor_is_added_for_an_agency(db: str) -> None:
+    result = runner.invoke(
+        app, ["users", "add", "sgt", "--role", "supervisor", "--agency", "Metro PD"]
+    )
+    assert result.exit_code == 0, result.output
+    with _session(db) as s:
+        user = s.scalars(select(User).where(User.username == "sgt")).one()
+        assert user.role == "supervisor" and user.agency_id is not None

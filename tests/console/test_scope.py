@@ -20,7 +20,7 @@ from store.tables import Agency, Alert
 from tests.console.conftest import USERS, Caller, World
 
 ROLES_OF = {name: role for name, (role, _, _) in USERS.items()}
-ANY = frozenset({"officer", "hoa_admin", "auditor", "admin"})
+ANY = frozenset({"officer", "hoa_admin", "auditor", "admin", "supervisor", "resident"})
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,27 @@ MATRIX = [
     _r("POST", "/admin/users", "admin", ok=None, form={"op": "x", "username": "x"}),
     _r("GET", "/admin/webhooks", "admin"),
     _r("POST", "/admin/webhooks", "admin", ok=None, form={"op": "x"}),
+    # community: residents' own cameras and profile, invites for HOA admins and admins
+    _r("GET", "/api/community/cameras", "resident"),
+    _r("GET", "/api/community/cameras/{camera}", "resident"),
+    _r("GET", "/community/cameras", "resident"),
+    _r("POST", "/community/cameras", "resident", ok=None, form={}),
+    _r("POST", "/community/cameras/{camera}/edit", "resident", ok=None, form={}),
+    _r("POST", "/community/cameras/{camera}/pause", "resident", ok=None),
+    _r("POST", "/community/cameras/{camera}/resume", "resident", ok=None),
+    _r("POST", "/community/cameras/{camera}/remove", "resident", ok=None),
+    _r("GET", "/community/profile", "resident"),
+    _r("POST", "/community/profile/opt-out", "resident", ok=None),
+    _r("GET", "/community/invites", "hoa_admin", "admin"),
+    _r("POST", "/community/invites", "hoa_admin", "admin", ok=None, form={}),
+    _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
 ]
 PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/public/transparency"),
+    ("GET", "/join"),
+    ("POST", "/join"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),  # its own bearer token: test_ops
     ("GET", "/media/{read_id}/{kind}"),  # its own signature: test_media_links
@@ -136,6 +152,8 @@ def _path(route: Route, world: World, user: str) -> str:
         webhook=1,
         token_id=999999,
         job=999999,
+        camera=world.ids["camera_resident_b" if user == "resident_b" else "camera_resident_a"],
+        invite=999999,
     )
 
 
@@ -164,6 +182,8 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{entry}": "{entry_id}",
         "{webhook}": "{webhook_id}",
         "{job}": "{job_id}",
+        "{camera}": "{camera_id}",
+        "{invite}": "{invite_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:

@@ -6,6 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from store.audit_community import (
+    CommunityCameraAddDetail,
+    CommunityCameraEditDetail,
+    CommunityCameraPauseDetail,
+    CommunityCameraRemoveDetail,
+    CommunityCameraResumeDetail,
+    InviteCreateDetail,
+    InviteRevokeDetail,
+    ResidentJoinDetail,
+    ResidentOptOutDetail,
+)
 from store.audit_details import (
     AlertAcknowledgeDetail,
     AlertConfirmDetail,
@@ -166,5 +177,32 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "retention.hold.release": (
         RetentionHoldReleaseDetail(hold_id=5, was_until=UNTIL),
         {"hold_id": 5, "was_until": UNTIL.isoformat()},
+    ),
+    "resident.join": (
+        ResidentJoinDetail(invite_id=4, site_id=2, neighborhood="", kind="home"),
+        {"invite_id": 4, "site_id": 2, "neighborhood": "", "kind": "home"},
+    ),
+    "resident.opt_out": (
+        ResidentOptOutDetail(already_opted_out=False),
+        {"already_opted_out": False},
+    ),
+    "community_camera.add": (
+        CommunityCameraAddDetail(kind="doorbell", cell="c1:2", listed=False),
+        {"kind": "doorbell", "cell": "c1:2", "listed": False},
+    ),
+    "community_camera.edit": (
+        CommunityCameraEditDetail(kind="driveway", cell="c1:2", listed=True),
+        {"kind": "driveway", "cell": "c1:2", "listed": True},
+    ),
+    "community_camera.pause": (CommunityCameraPauseDetail(was_paused=False), {"was_paused": False}),
+    "community_camera.resume": (CommunityCameraResumeDetail(was_paused=True), {"was_paused": True}),
+    "community_camera.remove": (CommunityCameraRemoveDetail(cell="c1:2"), {"cell": "c1:2"}),
+    "invite.create": (
+        InviteCreateDetail(site_id=None, neighborhood="Elm Park", days=14, max_uses=25),
+        {"site_id": None, "neighborhood": "Elm Park", "days": 14, "max_uses": 25},
+    ),
+    "invite.revoke": (
+        InviteRevokeDetail(site_id=3, already_revoked=False),
+        {"site_id": 3, "already_revoked": False},
     ),
 }

@@ -12,12 +12,23 @@ from typing import Any
 import pytest
 
 from store.audit import GENESIS, event_hash
-from store.audit_details import AUDIT_DETAILS, AuditDetail, UnreadableDetail, parse_detail
+from store.audit_base import AuditDetail
+from store.audit_details import AUDIT_DETAILS, UnreadableDetail, parse_detail
 from store.tables import AuditEvent
 from tests.store.audit_samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("platewatch", "console", "retention", "stream", "hotlist", "alpr", "org", "store")
+PACKAGES = (
+    "platewatch",
+    "console",
+    "retention",
+    "stream",
+    "hotlist",
+    "alpr",
+    "community",
+    "org",
+    "store",
+)
 # The head of a chain of one row per sample, hashed by store.audit at 46d22c8 (before the models)
 # from the legacy dicts in audit_samples.
 LEGACY_HEAD = "5d925bb640f680aa358bfa6380f05ba44fa5567b70a78b0693ced87e3078cdef"

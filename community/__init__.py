@@ -1,0 +1,1 @@
+"""Community cameras: residents who join with invite codes and the cameras they volunteer."""
