@@ -71,6 +71,8 @@ def make_templates() -> Jinja2Templates:
         "hoa_admin": "HOA admin",
         "auditor": "Auditor",
         "admin": "Admin",
+        "resident": "Resident",
+        "supervisor": "Supervisor",
     }
     return templates
 

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
+from community.settings import CommunitySettings
 from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
 
@@ -161,5 +162,8 @@ class ConsoleSections(Protocol):
 
     @property
     def retention(self) -> RetentionSettings: ...
+
+    @property
+    def community(self) -> CommunitySettings: ...
 
     def checkpoint_paths(self) -> CheckpointPaths: ...

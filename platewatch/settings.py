@@ -19,6 +19,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 
 from alpr.settings import EdgeSettings, ModelSettings
+from community.settings import CommunitySettings
 from console.settings import ConsoleSettings
 from hotlist.settings import MatchSettings
 from retention.settings import RetentionSettings
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    community: CommunitySettings = Field(default_factory=CommunitySettings)
 
     @model_validator(mode="after")
     def _paths_under_data_dir(self) -> Settings:

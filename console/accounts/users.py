@@ -32,7 +32,7 @@ from store.audit import record_audit
 from store.base import utcnow
 from store.tables import Agency, ApiToken, LoginSession, Site, User
 
-Role = Literal["officer", "hoa_admin", "auditor", "admin"]
+Role = Literal["officer", "hoa_admin", "auditor", "admin", "resident", "supervisor"]
 ROLES: tuple[Role, ...] = get_args(Role)
 TOKEN_PREFIX = "pwt_"  # noqa: S105  (a public marker that identifies our tokens in leaks)
 
@@ -70,8 +70,9 @@ def _check_scope(session: Session, role: Role, agency_id: int | None, site_id: i
     if role not in ROLES:
         msg = f"unknown role {role!r}; use one of {', '.join(ROLES)}"
         raise AccountError(msg)
-    if role == "officer" and agency_id is None:
-        msg = "an officer must belong to an agency; pass the agency"
+    if role in ("officer", "supervisor") and agency_id is None:
+        article = "an" if role == "officer" else "a"
+        msg = f"{article} {role} must belong to an agency; pass the agency"
         raise AccountError(msg)
     if role == "hoa_admin" and site_id is None:
         msg = "an HOA admin must belong to a site; pass the site"

@@ -11,9 +11,18 @@ from store.tables.accounts import (
 )
 from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
+from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
+from store.tables.requests import (
+    FootageRequest,
+    FootageShare,
+    NeighborhoodAlert,
+    RequestRecipient,
+    ShareFile,
+    ShareFilePurge,
+)
 from store.tables.retention import (
     RetentionBatch,
     RetentionHold,
@@ -31,18 +40,27 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Camera",
+    "CommunityCamera",
+    "FootageRequest",
+    "FootageShare",
     "Hotlist",
     "HotlistEntry",
+    "InviteCode",
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",
+    "NeighborhoodAlert",
     "PlateReadRow",
+    "RequestRecipient",
+    "ResidentProfile",
     "RetentionBatch",
     "RetentionHold",
     "RetentionPurgedRead",
     "RetentionReceipt",
     "RetentionRun",
     "SafelistEntry",
+    "ShareFile",
+    "ShareFilePurge",
     "Site",
     "SiteSharing",
     "User",

@@ -15,15 +15,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base, utcnow
 
-ROLES = ("officer", "hoa_admin", "auditor", "admin")
+ROLES = ("officer", "hoa_admin", "auditor", "admin", "resident", "supervisor")
 
 
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('officer', 'hoa_admin', 'auditor', 'admin')", name="role"),
+        CheckConstraint(
+            "role IN ('officer', 'hoa_admin', 'auditor', 'admin', 'resident', 'supervisor')",
+            name="role",
+        ),
         # An officer acts for an agency and an HOA admin for a site; scope depends on it.
         CheckConstraint("role <> 'officer' OR agency_id IS NOT NULL", name="officer_agency"),
+        CheckConstraint(
+            "role <> 'supervisor' OR agency_id IS NOT NULL", name="supervisor_agency"
+        ),
         CheckConstraint("role <> 'hoa_admin' OR site_id IS NOT NULL", name="hoa_admin_site"),
     )
 
