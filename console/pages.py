@@ -24,7 +24,13 @@ class NavItem:
 
 
 NAV: dict[str, tuple[NavItem, ...]] = {
-    "officer": (NavItem("/alerts", "Live alerts"), NavItem("/search", "Search reads")),
+    "officer": (
+        NavItem("/alerts", "Live alerts"),
+        NavItem("/search", "Search reads"),
+        NavItem("/community/requests", "Footage requests"),
+    ),
+    "supervisor": (NavItem("/community/requests", "Footage requests"),),
+    "resident": (NavItem("/community/portal", "Requests and alerts"),),
     "hoa_admin": (NavItem("/safelist", "Safe list"), NavItem("/reads", "Recent reads")),
     "auditor": (
         NavItem("/audit", "Audit log"),
@@ -33,13 +39,19 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/audit/retention", "Retention"),
         NavItem("/transparency", "Transparency"),
     ),
-    "admin": (NavItem("/admin/users", "Users"), NavItem("/admin/webhooks", "Webhooks")),
+    "admin": (
+        NavItem("/admin/users", "Users"),
+        NavItem("/admin/webhooks", "Webhooks"),
+        NavItem("/community/requests", "Footage requests"),
+    ),
 }
 HOME = {
     "officer": "/alerts",
     "hoa_admin": "/safelist",
     "auditor": "/audit",
     "admin": "/admin/users",
+    "supervisor": "/community/requests",
+    "resident": "/community/portal",
 }
 
 

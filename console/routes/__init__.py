@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, ops, oversight, reads, safelist, search
+from console.routes import (
+    admin,
+    alerts,
+    auth,
+    community_portal,
+    community_requests,
+    ops,
+    oversight,
+    reads,
+    safelist,
+    search,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,5 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     safelist.router,
     oversight.router,
     admin.router,
+    community_requests.router,
+    community_portal.router,
     ops.router,
 )
