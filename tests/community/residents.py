@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from community.area import Area
 from community.cells import cell_of
+from community.requests import RequestDraft, decide_request, draft_request
+from community.settings import CommunitySettings
 from console.accounts.users import create_user
+from org.registry import create_agency
+from store.base import utcnow
 from store.tables import CommunityCamera, ResidentProfile
 
 CENTER = (37.7749, -122.4194)
@@ -73,3 +79,39 @@ def add_resident(
 
 def near(dlat: float, dlon: float = 0.0) -> tuple[float, float]:
     return CENTER[0] + dlat, CENTER[1] + dlon
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    agency_id: int
+    request_id: int
+    case_number: str
+    ana: TestResident  # asked, camera not listed
+    ben: TestResident  # asked, camera listed
+    cat: TestResident  # outside the area, never asked
+
+
+def open_request(session: Session) -> OpenRequest:
+    """Metro PD's approved request around CENTER, with two residents asked, one not."""
+    agency = create_agency(session, "Metro PD", state="CA")
+    ana = add_resident(session, "ana", camera_at=near(0.001))
+    ben = add_resident(session, "ben", camera_at=near(-0.002), listed=True)
+    cat = add_resident(session, "cat", camera_at=near(0.03))
+    now = utcnow()
+    draft = RequestDraft(
+        case_number="2025-004211",
+        public_summary="Car break-in on Elm St",
+        details="grey sedan",
+        starts_at=now - timedelta(hours=5),
+        ends_at=now - timedelta(hours=1),
+        area=Area(CENTER[0], CENTER[1], 500),
+        contact="Det. Ruiz, 555-0100",
+    )
+    settings = CommunitySettings()
+    row = draft_request(
+        session, agency.id, draft, actor="officer1", settings=settings, image_days=30
+    )
+    decide_request(
+        session, row.id, approve=True, actor="super1", agency_id=agency.id, settings=settings
+    )
+    return OpenRequest(agency.id, row.id, row.case_number, ana, ben, cat)
