@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 
 
 @dataclass(frozen=True)
-class TestResident:
+class SeededResident:
     user_id: int
     username: str
     email: str
@@ -37,7 +37,7 @@ def add_resident(
     home_at: tuple[float, float] | None = None,
     listed: bool = False,
     address: str = "",
-) -> TestResident:
+) -> SeededResident:
     user = create_user(
         session,
         actor="test",
@@ -74,7 +74,7 @@ def add_resident(
         session.flush()
         camera_id = camera.id
     session.flush()
-    return TestResident(user.id, username, email, camera_id)
+    return SeededResident(user.id, username, email, camera_id)
 
 
 def near(dlat: float, dlon: float = 0.0) -> tuple[float, float]:
@@ -86,9 +86,9 @@ class OpenRequest:
     agency_id: int
     request_id: int
     case_number: str
-    ana: TestResident  # asked, camera not listed
-    ben: TestResident  # asked, camera listed
-    cat: TestResident  # outside the area, never asked
+    ana: SeededResident  # asked, camera not listed
+    ben: SeededResident  # asked, camera listed
+    cat: SeededResident  # outside the area, never asked
 
 
 def open_request(session: Session) -> OpenRequest:
