@@ -45,6 +45,34 @@ SEARCH = {
     "case_number": "2025-0001",
     "reason": "stolen vehicle investigation",
 }
+# Supervisors and residents are not among the seeded users; test_community_requests covers them.
+COMMUNITY_API = [
+    _r("POST", "/api/community/requests", "officer", ok=None, body={}),
+    _r("GET", "/api/community/requests", "officer", "admin"),
+    _r("GET", "/api/community/requests/{request_id}", "officer", "admin", ok=None),
+    _r("POST", "/api/community/requests/{request_id}/decision", "admin", ok=None, body={}),
+    _r("GET", "/api/community/files/{file_id}", "officer", "admin", ok=None),
+    _r("GET", "/api/community/files/{file_id}/download", "officer", "admin", ok=None),
+    _r("POST", "/api/community/alerts", "officer", ok=None, body={}),
+    _r("GET", "/api/community/alerts", "officer"),
+    _r("GET", "/api/community/portal/requests", "resident", ok=None),
+    _r("POST", "/api/community/portal/requests/{request_id}/share", "resident", ok=None),
+    _r("POST", "/api/community/portal/requests/{request_id}/decline", "resident", ok=None),
+    _r("POST", "/api/community/portal/shares/{share_id}/withdraw", "resident", ok=None),
+    _r("POST", "/api/community/portal/opt-out", "resident", ok=None),
+    _r("GET", "/api/community/portal/alerts", "resident", ok=None),
+]
+COMMUNITY_PAGES = [
+    _r("GET", "/community/requests", "officer", "admin"),
+    _r("POST", "/community/requests", "officer", ok=None, form={}),
+    _r("GET", "/community/requests/{request_id}", "officer", "admin", ok=None),
+    _r("POST", "/community/requests/{request_id}/decision", "admin", ok=None, form={}),
+    _r("GET", "/community/portal", "resident", ok=None),
+    _r("POST", "/community/portal/requests/{request_id}/share", "resident", ok=None),
+    _r("POST", "/community/portal/requests/{request_id}/decline", "resident", ok=None),
+    _r("POST", "/community/portal/shares/{share_id}/withdraw", "resident", ok=None),
+    _r("POST", "/community/portal/opt-out", "resident", ok=None),
+]
 MATRIX = [
     _r("GET", "/api/me"),
     _r("GET", "/api/alerts", "officer"),
@@ -84,6 +112,7 @@ MATRIX = [
     _r("POST", "/api/webhooks", "admin", ok=None, body={"agency_id": 1, "url": "http://x/y"}),
     _r("POST", "/api/webhooks/{webhook}/enabled", "admin", ok=None),
     _r("GET", "/api/webhooks/{webhook}/deliveries", "admin"),
+    *COMMUNITY_API,
     # pages
     _r("GET", "/", ok=303),
     _r("GET", "/account/password"),
@@ -109,6 +138,7 @@ MATRIX = [
     _r("POST", "/admin/users", "admin", ok=None, form={"op": "x", "username": "x"}),
     _r("GET", "/admin/webhooks", "admin"),
     _r("POST", "/admin/webhooks", "admin", ok=None, form={"op": "x"}),
+    *COMMUNITY_PAGES,
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -132,6 +162,9 @@ def _path(route: Route, world: World, user: str) -> str:
         username="nobody",
         webhook=1,
         token_id=999999,
+        request_id=999999,
+        file_id=999999,
+        share_id=999999,
     )
 
 
