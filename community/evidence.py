@@ -84,8 +84,7 @@ def check_upload(upload: Upload, *, max_bytes: int, scratch: Path) -> CheckedFil
         raise EvidenceError(msg)
     if len(upload.data) > max_bytes:
         msg = (
-            f"{where} is over the {max_bytes}-byte limit; trim the clip to the requested "
-            "time range"
+            f"{where} is over the {max_bytes}-byte limit; trim the clip to the requested time range"
         )
         raise EvidenceError(msg)
     sniffed = _sniff(upload.data)

@@ -27,9 +27,7 @@ class User(Base):
         ),
         # An officer acts for an agency and an HOA admin for a site; scope depends on it.
         CheckConstraint("role <> 'officer' OR agency_id IS NOT NULL", name="officer_agency"),
-        CheckConstraint(
-            "role <> 'supervisor' OR agency_id IS NOT NULL", name="supervisor_agency"
-        ),
+        CheckConstraint("role <> 'supervisor' OR agency_id IS NOT NULL", name="supervisor_agency"),
         CheckConstraint("role <> 'hoa_admin' OR site_id IS NOT NULL", name="hoa_admin_site"),
     )
 

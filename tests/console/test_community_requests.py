@@ -173,7 +173,8 @@ def test_police_see_the_share_and_nothing_about_who_was_asked(flow: Flow, world:
 def world_public(flow: Flow) -> str:
     response = flow.officer.client.get("/public/transparency")
     assert response.status_code == 200
-    return response.text
+    text: str = response.text
+    return text
 
 
 def _assert_private(text: str, flow: Flow) -> None:
