@@ -243,13 +243,23 @@ def _ask_residents(session: Session, row: FootageRequest, now: datetime) -> list
 def expire_requests(session: Session, now: datetime | None = None) -> int:
     """Close approved requests past their end; how many were closed."""
     now = now or utcnow()
-    result = session.execute(
-        update(FootageRequest)
-        .where(FootageRequest.status == APPROVED, FootageRequest.expires_at <= now)
-        .values(status=EXPIRED)
-        .returning(FootageRequest.id)
-    )
-    return len(result.all())
+    closed = [
+        request_id
+        for (request_id,) in session.execute(
+            update(FootageRequest)
+            .where(FootageRequest.status == APPROVED, FootageRequest.expires_at <= now)
+            .values(status=EXPIRED)
+            .returning(FootageRequest.id)
+        )
+    ]
+    for request_id in closed:
+        record_audit(
+            session,
+            actor="community",
+            action="footage_request.expire",
+            subject=f"footage_request:{request_id}",
+        )
+    return len(closed)
 
 
 def is_open(row: FootageRequest, now: datetime) -> bool:

@@ -96,6 +96,19 @@ def _own_camera(session: Session, camera_id: int | None, user_id: int) -> Commun
     return camera
 
 
+def _checked(
+    uploads: list[Upload], image_root: Path, settings: CommunitySettings
+) -> list[CheckedFile]:
+    if not uploads:
+        msg = "no file: choose at least one clip or photo to share"
+        raise RequestError(msg)
+    if len(uploads) > settings.share_max_files:
+        msg = f"{len(uploads)} files: share at most {settings.share_max_files} at once"
+        raise RequestError(msg)
+    scratch = image_root / COMMUNITY_DIR / ".scratch"
+    return [check_upload(u, max_bytes=settings.share_max_bytes, scratch=scratch) for u in uploads]
+
+
 def share_footage(
     session: Session,
     request_id: int,
@@ -112,16 +125,7 @@ def share_footage(
     now = now or utcnow()
     request, recipient = _recipient(session, request_id, user_id, now)
     _own_camera(session, answer.camera_id, user_id)
-    if not uploads:
-        msg = "no file: choose at least one clip or photo to share"
-        raise RequestError(msg)
-    if len(uploads) > settings.share_max_files:
-        msg = f"{len(uploads)} files: share at most {settings.share_max_files} at once"
-        raise RequestError(msg)
-    scratch = image_root / COMMUNITY_DIR / ".scratch"
-    checked = [
-        check_upload(u, max_bytes=settings.share_max_bytes, scratch=scratch) for u in uploads
-    ]
+    checked = _checked(uploads, image_root, settings)
     share = FootageShare(
         request_id=request.id,
         user_id=user_id,

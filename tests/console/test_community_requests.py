@@ -261,3 +261,50 @@ def test_neighborhood_alerts_reach_residents_of_the_area(flow: Flow) -> None:
         json={"title": "x", "body": "y", "area": {"lat": 1.0, "lon": 1.0, "radius_m": 5000}},
     )
     assert too_big.status_code == 422 and "out of bounds" in too_big.json()["detail"]
+
+
+def test_other_agencies_see_nothing_and_the_auditor_sees_every_step(
+    flow: Flow, world: World, as_user: dict[str, Caller], by_token: dict[str, Caller]
+) -> None:
+    request_id = _approved(flow)
+    clip = (SAMPLES / "license_plate.mp4").read_bytes()
+    shared = _share_clip(flow.callers["in1"], request_id, "p.mp4", clip)
+    file_id = flow.officer.get(f"/api/community/requests/{request_id}").json()["shares"][0][
+        "files"
+    ][0]["id"]
+    assert shared.status_code == 201
+    for caller in (as_user["officer_b"], by_token["officer_b"]):
+        for url in (
+            f"/api/community/requests/{request_id}",
+            f"/api/community/files/{file_id}",
+            f"/api/community/files/{file_id}/download",
+        ):
+            response = caller.get(url)
+            assert response.status_code == 404, (url, response.text)
+        assert request_id not in [r["id"] for r in caller.get("/api/community/requests").json()]
+    steps = as_user["auditor"].get("/api/audit", params={"limit": 200}).json()["events"]
+    mine = [e["action"] for e in steps if e["case_number"] == "2025-007731"]
+    assert {"footage_request.draft", "footage_request.approve", "footage_share.create"} <= set(mine)
+
+
+def test_the_draft_form_shows_what_is_wrong_and_saves_nothing(flow: Flow, world: World) -> None:
+    with world.session() as s:
+        before = s.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    page = flow.officer.post(
+        "/community/requests",
+        data={
+            "case_number": "2025-007731",
+            "public_summary": "Something happened",
+            "starts_at": "2025-01-01T10:00",
+            "ends_at": "2025-01-01T11:00",
+            "lat": "north",
+            "lon": "-122.4",
+            "radius_m": "300",
+            "contact": "Det. Okafor",
+        },
+    )
+    assert page.status_code == 422
+    assert "area: give the center&#39;s latitude and longitude" in page.text
+    assert 'value="2025-007731"' in page.text  # the form keeps what was typed
+    with world.session() as s:
+        assert s.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) == before
