@@ -64,7 +64,7 @@ def post_alert(
     actor: str,
     settings: CommunitySettings,
     now: datetime | None = None,
-) -> tuple[NeighborhoodAlert, list[Outgoing]]:
+) -> tuple[AlertView, list[Outgoing]]:
     """Store the alert; the emails to send once it is committed."""
     area.check(settings.request_max_radius_m)
     title, body = title.strip(), body.strip()
@@ -98,7 +98,7 @@ def post_alert(
         subject=f"neighborhood_alert:{alert.id}",
         detail={"agency_id": agency_id, "radius_m": area.radius_m, "notified": len(outgoing)},
     )
-    return alert, outgoing
+    return _view(alert, agency), outgoing
 
 
 def _recent(

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from community.alerts import agency_alerts, post_alert
@@ -161,7 +162,7 @@ def api_create(
     """Draft a footage request; nobody is asked until a supervisor or an admin approves it."""
     try:
         request_id = _create(db, me, body, settings)
-    except (RequestError, AreaError, ValueError) as exc:
+    except ValueError as exc:  # RequestError, AreaError, the search rules' case checks
         raise _invalid(exc) from exc
     db.commit()
     return RequestPublic.model_validate(get_for_agency(db, request_id, me.agency_id))
@@ -247,12 +248,9 @@ def api_post_alert(
         )  # fmt: skip
     except (RequestError, AreaError) as exc:
         raise _invalid(exc) from exc
-    alert_id = alert.id
     db.commit()
     deliver(settings, outgoing)
-    return next(
-        AlertPublic.model_validate(a) for a in agency_alerts(db, agency_id) if a.id == alert_id
-    )
+    return AlertPublic.model_validate(alert)
 
 
 @router.get("/api/community/alerts")
@@ -328,9 +326,8 @@ def _form_area(lat: str, lon: str, radius_m: str) -> AreaIn:
 
 
 def _message(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
     return str(exc)
 
 
