@@ -1,24 +1,34 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from community.area import Area
 from community.evidence import EvidenceError, Upload
-from community.requests import NotFoundError, RequestError
+from community.requests import (
+    NotFoundError,
+    RequestDraft,
+    RequestError,
+    decide_request,
+    draft_request,
+)
 from community.settings import CommunitySettings
 from community.shares import (
     ShareAnswer,
     agency_shares,
     decline_request,
     open_file,
+    opt_out,
     share_footage,
     withdraw_share,
 )
-from store.tables import AuditEvent, FootageShare, RequestRecipient, ShareFile
+from store.base import utcnow
+from store.tables import AuditEvent, FootageRequest, FootageShare, RequestRecipient, ShareFile
 from tests.community.residents import OpenRequest, open_request
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "samples"
@@ -144,3 +154,38 @@ def test_a_share_can_be_withdrawn_until_the_agency_opens_it(
             session, file_id, agency_id=world.agency_id + 1, actor="x", download=False,
             image_root=tmp_path,
         )  # fmt: skip
+
+
+def test_closed_requests_take_no_answers_and_opted_out_residents_are_never_asked(
+    session: Session, tmp_path: Path
+) -> None:
+    world = open_request(session)
+    opt_out(session, user_id=world.ben.user_id, actor="ben")
+    request = session.get_one(FootageRequest, world.request_id)
+    request.expires_at = utcnow() - timedelta(minutes=1)
+    with pytest.raises(RequestError, match="is closed"):
+        _share(session, world, tmp_path, [_clip()])
+    again = draft_request(
+        session, world.agency_id, _redraft(request), actor="officer1", settings=SETTINGS,
+        image_days=30,
+    )  # fmt: skip
+    decide_request(
+        session, again.id, approve=True, actor="super1", agency_id=world.agency_id,
+        settings=SETTINGS,
+    )  # fmt: skip
+    asked = session.scalars(
+        select(RequestRecipient.user_id).where(RequestRecipient.request_id == again.id)
+    ).all()
+    assert asked == [world.ana.user_id]
+
+
+def _redraft(request: FootageRequest) -> RequestDraft:
+    return RequestDraft(
+        case_number=request.case_number,
+        public_summary=request.public_summary,
+        details="",
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        area=Area(request.center_lat, request.center_lon, request.radius_m),
+        contact=request.contact,
+    )

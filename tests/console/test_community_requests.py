@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from console.accounts.users import create_user
+from console.app import create_app
+from platewatch.settings import load_settings
 from store.tables import AuditEvent, FootageShare
 from tests.community.residents import CENTER, SeededResident, add_resident, near
 from tests.console.conftest import PASSWORD, Caller, World, session_headers, token_headers
@@ -308,3 +310,21 @@ def test_the_draft_form_shows_what_is_wrong_and_saves_nothing(flow: Flow, world:
     assert 'value="2025-007731"' in page.text  # the form keeps what was typed
     with world.session() as s:
         assert s.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) == before
+
+
+def test_a_file_over_the_size_cap_is_refused(flow: Flow, world: World) -> None:
+    settings = load_settings(
+        database_url=world.url,
+        edge={"image_root": str(world.image_root)},
+        community={"share_max_bytes": 1_000_000},
+    )
+    request_id = _approved(flow)
+    with TestClient(create_app(settings, webhooks=False)) as small:
+        resident = Caller(small, flow.callers["in1"].headers)
+        clip = (SAMPLES / "license_plate.mp4").read_bytes()  # 2.3 MB
+        response = _share_clip(resident, request_id, "porch.mp4", clip)
+    assert response.status_code == 422
+    assert "is over the 1000000-byte limit" in response.json()["detail"]
+    with world.session() as s:
+        shares = s.scalars(select(FootageShare).where(FootageShare.request_id == request_id))
+        assert list(shares) == []
