@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from community.area import Area
+from community.request_settings import RequestSettings
 from community.requests import Outgoing, RequestError
-from community.settings import CommunitySettings
 from store.audit import record_audit
 from store.base import utcnow
 from store.tables import Agency, CommunityCamera, NeighborhoodAlert, ResidentProfile, User
@@ -62,7 +62,7 @@ def post_alert(
     body: str,
     area: Area,
     actor: str,
-    settings: CommunitySettings,
+    settings: RequestSettings,
     now: datetime | None = None,
 ) -> tuple[AlertView, list[Outgoing]]:
     """Store the alert; the emails to send once it is committed."""

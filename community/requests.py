@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from community.area import Area
-from community.settings import CommunitySettings
+from community.request_settings import RequestSettings
 from store.audit import record_audit
 from store.base import utcnow
 from store.tables import (
@@ -98,7 +98,7 @@ def draft_request(
     draft: RequestDraft,
     *,
     actor: str,
-    settings: CommunitySettings,
+    settings: RequestSettings,
     image_days: int,
     now: datetime | None = None,
 ) -> FootageRequest:
@@ -165,7 +165,7 @@ def decide_request(
     approve: bool,
     actor: str,
     agency_id: int | None,
-    settings: CommunitySettings,
+    settings: RequestSettings,
     now: datetime | None = None,
 ) -> list[Outgoing]:
     """Approve (asking the residents in the area) or decline a draft; the emails to send."""

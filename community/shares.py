@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from community.cells import cell_center
 from community.evidence import COMMUNITY_DIR, CheckedFile, Upload, check_upload, store_file
+from community.request_settings import RequestSettings
 from community.requests import NotFoundError, RequestError, get_for_agency, is_open
-from community.settings import CommunitySettings
 from store.audit import record_audit
 from store.base import utcnow
 from store.tables import (
@@ -97,7 +97,7 @@ def _own_camera(session: Session, camera_id: int | None, user_id: int) -> Commun
 
 
 def _checked(
-    uploads: list[Upload], image_root: Path, settings: CommunitySettings
+    uploads: list[Upload], image_root: Path, settings: RequestSettings
 ) -> list[CheckedFile]:
     if not uploads:
         msg = "no file: choose at least one clip or photo to share"
@@ -118,7 +118,7 @@ def share_footage(
     answer: ShareAnswer,
     uploads: list[Upload],
     image_root: Path,
-    settings: CommunitySettings,
+    settings: RequestSettings,
     now: datetime | None = None,
 ) -> FootageShare:
     """Check every file first, then record the share and store its files."""

@@ -9,7 +9,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
-from community.settings import CommunitySettings
+from community.request_settings import RequestSettings
+from community.settings import MailSettings
 from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
 
@@ -164,6 +165,9 @@ class ConsoleSections(Protocol):
     def retention(self) -> RetentionSettings: ...
 
     @property
-    def community(self) -> CommunitySettings: ...
+    def mail(self) -> MailSettings: ...
+
+    @property
+    def community(self) -> RequestSettings: ...
 
     def checkpoint_paths(self) -> CheckpointPaths: ...

@@ -19,7 +19,8 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 
 from alpr.settings import EdgeSettings, ModelSettings
-from community.settings import CommunitySettings
+from community.request_settings import RequestSettings
+from community.settings import MailSettings
 from console.settings import ConsoleSettings
 from hotlist.settings import MatchSettings
 from retention.settings import RetentionSettings
@@ -55,7 +56,8 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
-    community: CommunitySettings = Field(default_factory=CommunitySettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    community: RequestSettings = Field(default_factory=RequestSettings)
 
     @model_validator(mode="after")
     def _paths_under_data_dir(self) -> Settings:

@@ -77,7 +77,14 @@ def _check_scope(session: Session, role: Role, agency_id: int | None, site_id: i
     if role == "hoa_admin" and site_id is None:
         msg = "an HOA admin must belong to a site; pass the site"
         raise AccountError(msg)
-    if role in ("officer", "hoa_admin") and agency_id is not None and site_id is not None:
+    if role == "resident" and agency_id is not None:
+        msg = "a resident belongs to no agency; pass only the site they live in, if any"
+        raise AccountError(msg)
+    if (
+        role in ("officer", "supervisor", "hoa_admin")
+        and agency_id is not None
+        and site_id is not None
+    ):
         msg = f"a {role} belongs to an agency or a site, not both"
         raise AccountError(msg)
     if agency_id is not None and session.get(Agency, agency_id) is None:

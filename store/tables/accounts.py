@@ -29,6 +29,8 @@ class User(Base):
         CheckConstraint("role <> 'officer' OR agency_id IS NOT NULL", name="officer_agency"),
         CheckConstraint("role <> 'supervisor' OR agency_id IS NOT NULL", name="supervisor_agency"),
         CheckConstraint("role <> 'hoa_admin' OR site_id IS NOT NULL", name="hoa_admin_site"),
+        # A resident is a member of the public, never acting for an agency.
+        CheckConstraint("role <> 'resident' OR agency_id IS NULL", name="resident_no_agency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

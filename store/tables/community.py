@@ -1,6 +1,5 @@
-"""Residents' side of community cameras: invite codes, resident profiles and the volunteer
-camera registry. Exact locations and addresses here are private: police views show only the
-coarse cell, except for cameras their owners chose to list."""
+"""Residents' side of community cameras: invite codes, resident profiles and the cameras they
+volunteer. Exact locations and addresses are private; police see cells (community.cells)."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ class InviteCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     site_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sites.id", ondelete="RESTRICT"), default=None
+        ForeignKey("sites.id", ondelete="CASCADE"), default=None, index=True
     )
     neighborhood: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[str] = mapped_column(String(100))
@@ -35,11 +34,12 @@ class ResidentProfile(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # home, business
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float | None] = mapped_column(default=None)
     longitude: Mapped[float | None] = mapped_column(default=None)
+    # Set once the resident chose never to be asked again.
     opted_out_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -52,7 +52,8 @@ class CommunityCamera(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     label: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # doorbell, driveway, business, other
+    # Exact, as the owner placed the pin; both NULL once the camera is removed.
     latitude: Mapped[float | None] = mapped_column(default=None)
     longitude: Mapped[float | None] = mapped_column(default=None)
     cell: Mapped[str] = mapped_column(String(32), index=True)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from community.area import Area
 from community.cells import cell_of
+from community.request_settings import RequestSettings
 from community.requests import RequestDraft, decide_request, draft_request
-from community.settings import CommunitySettings
 from console.accounts.users import create_user
 from org.registry import create_agency
 from store.base import utcnow
@@ -107,7 +107,7 @@ def open_request(session: Session) -> OpenRequest:
         area=Area(CENTER[0], CENTER[1], 500),
         contact="Det. Ruiz, 555-0100",
     )
-    settings = CommunitySettings()
+    settings = RequestSettings()
     row = draft_request(
         session, agency.id, draft, actor="officer1", settings=settings, image_days=30
     )

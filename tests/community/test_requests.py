@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from community.area import Area, AreaError, distance_m
+from community.request_settings import RequestSettings
 from community.requests import (
     RequestDraft,
     RequestError,
@@ -15,7 +16,6 @@ from community.requests import (
     expire_requests,
     is_open,
 )
-from community.settings import CommunitySettings
 from console.accounts.users import create_user
 from org.registry import create_agency
 from store.base import utcnow
@@ -28,7 +28,7 @@ from store.tables import (
 )
 from tests.community.residents import CENTER, add_resident, near
 
-SETTINGS = CommunitySettings()
+SETTINGS = RequestSettings()
 
 
 def _draft(**changes: object) -> RequestDraft:
@@ -148,7 +148,7 @@ def test_requests_expire_after_the_setting(session: Session) -> None:
     )
     decide_request(
         session, row.id, approve=True, actor="super1", agency_id=agency_id,
-        settings=CommunitySettings(request_days=2),
+        settings=RequestSettings(request_days=2),
     )  # fmt: skip
     assert is_open(row, utcnow() + timedelta(days=1))
     assert expire_requests(session, utcnow() + timedelta(days=1)) == 0

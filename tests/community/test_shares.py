@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from community.area import Area
 from community.evidence import EvidenceError, Upload
+from community.request_settings import RequestSettings
 from community.requests import (
     NotFoundError,
     RequestDraft,
@@ -17,7 +18,6 @@ from community.requests import (
     decide_request,
     draft_request,
 )
-from community.settings import CommunitySettings
 from community.shares import (
     ShareAnswer,
     agency_shares,
@@ -32,7 +32,7 @@ from store.tables import AuditEvent, FootageRequest, FootageShare, RequestRecipi
 from tests.community.residents import OpenRequest, open_request
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "samples"
-SETTINGS = CommunitySettings(share_max_bytes=8 * 1024 * 1024)
+SETTINGS = RequestSettings(share_max_bytes=8 * 1024 * 1024)
 
 
 def _clip() -> Upload:

@@ -31,7 +31,7 @@ def site(world: World, smtp_server: SmtpCapture) -> Iterator[LiveServer]:
         database_url=world.url,
         edge={"image_root": str(world.image_root)},
         console={"feed_poll_ms": 100},
-        community={"mail": {"enabled": True, "host": smtp_server.host, "port": smtp_server.port}},
+        mail={"enabled": True, "host": smtp_server.host, "port": smtp_server.port},
     )
     with LiveServer(create_app(settings, webhooks=False)) as server:
         yield server

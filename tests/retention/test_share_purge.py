@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from community.evidence import Upload
-from community.settings import CommunitySettings
+from community.request_settings import RequestSettings
 from community.shares import ShareAnswer, share_footage, withdraw_share
 from retention.purge import run_purge
 from store.tables import AuditEvent, RetentionHold, ShareFile, ShareFilePurge
@@ -25,7 +25,7 @@ def _share(world: World, request_id: int, resident: SeededResident) -> int:
             s, request_id, user_id=resident.user_id, actor=resident.username,
             answer=ShareAnswer(resident.camera_id, "", False, False),
             uploads=[Upload("porch.jpg", CLIP.read_bytes())], image_root=world.image_root,
-            settings=CommunitySettings(),
+            settings=RequestSettings(),
         )  # fmt: skip
         return share.id
 
