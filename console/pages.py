@@ -24,7 +24,17 @@ class NavItem:
 
 
 NAV: dict[str, tuple[NavItem, ...]] = {
-    "officer": (NavItem("/alerts", "Live alerts"), NavItem("/search", "Search reads")),
+    "officer": (
+        NavItem("/alerts", "Live alerts"),
+        NavItem("/search", "Search reads"),
+        NavItem("/community/requests", "Footage requests"),
+    ),
+    "supervisor": (NavItem("/community/requests", "Footage requests"),),
+    "resident": (
+        NavItem("/community/portal", "Requests and alerts"),
+        NavItem("/community/cameras", "My cameras"),
+        NavItem("/community/profile", "Profile"),
+    ),
     "hoa_admin": (
         NavItem("/safelist", "Safe list"),
         NavItem("/reads", "Recent reads"),
@@ -41,21 +51,16 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/admin/users", "Users"),
         NavItem("/admin/webhooks", "Webhooks"),
         NavItem("/community/invites", "Invites"),
+        NavItem("/community/requests", "Footage requests"),
     ),
-    "resident": (
-        NavItem("/community/cameras", "My cameras"),
-        NavItem("/community/profile", "Profile"),
-    ),
-    "supervisor": (),
 }
 HOME = {
     "officer": "/alerts",
     "hoa_admin": "/safelist",
     "auditor": "/audit",
     "admin": "/admin/users",
-    "resident": "/community/cameras",
-    # Until footage requests exist there is nothing else for a supervisor to open.
-    "supervisor": "/account/password",
+    "supervisor": "/community/requests",
+    "resident": "/community/portal",
 }
 
 

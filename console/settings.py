@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
+from community.request_settings import RequestSettings
 from community.settings import MailSettings
 from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
@@ -200,5 +201,8 @@ class ConsoleSections(Protocol):
 
     @property
     def mail(self) -> MailSettings: ...
+
+    @property
+    def community(self) -> RequestSettings: ...
 
     def checkpoint_paths(self) -> CheckpointPaths: ...

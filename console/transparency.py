@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from community.cells import cell_center, cell_of
 from console.schemas.audit import TransparencyRow
 from console.scope import alerts_of_agency, shared_camera_ids, shared_site_ids
 from store.audit_details import ReadsSearchDetail
@@ -24,6 +25,8 @@ from store.tables import (
     Alert,
     AuditEvent,
     Camera,
+    FootageRequest,
+    FootageShare,
     PlateReadRow,
     RetentionPurgedRead,
     RetentionReceipt,
@@ -138,3 +141,49 @@ def published_heads(session: Session, key_path: Path) -> PublishedHeads:
         # No key yet (nothing signed) or unreadable here: publish the checkpoints anyway.
         return PublishedHeads(None, None, tuple(latest_checkpoints(session)))
     return PublishedHeads(verifier.public_b64, verifier.key_id, tuple(latest_checkpoints(session)))
+
+
+@dataclass(frozen=True)
+class PublishedRequest:
+    """An approved footage request as the public sees it: never the police-only details, and
+    the number of shares, never of residents asked."""
+
+    agency: str
+    approved_on: str
+    area: str
+    starts_at: datetime
+    ends_at: datetime
+    public_summary: str
+    shares: int
+
+
+def published_requests(session: Session) -> list[PublishedRequest]:
+    """Every footage request that was approved, newest first."""
+    shares = (
+        select(func.count())
+        .select_from(FootageShare)
+        .where(FootageShare.request_id == FootageRequest.id, FootageShare.withdrawn_at.is_(None))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(FootageRequest, Agency.name, shares)
+        .join(Agency, Agency.id == FootageRequest.agency_id)
+        .where(FootageRequest.approved_at.is_not(None), FootageRequest.status != "declined")
+        .order_by(FootageRequest.approved_at.desc())
+    ).all()
+    published = []
+    for req, agency, count in rows:
+        lat, lon = cell_center(cell_of(req.center_lat, req.center_lon))
+        assert req.approved_at is not None
+        published.append(
+            PublishedRequest(
+                agency=agency,
+                approved_on=f"{req.approved_at:%Y-%m-%d}",
+                area=f"within {req.radius_m} m of {lat:.3f}, {lon:.3f}",
+                starts_at=req.starts_at,
+                ends_at=req.ends_at,
+                public_summary=req.public_summary,
+                shares=int(count or 0),
+            )
+        )
+    return published

@@ -19,6 +19,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 
 from alpr.settings import EdgeSettings, ModelSettings
+from community.request_settings import RequestSettings
 from community.settings import MailSettings
 from console.settings import ConsoleSettings
 from hotlist.settings import MatchSettings
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    community: RequestSettings = Field(default_factory=RequestSettings)
 
     @model_validator(mode="after")
     def _paths_under_data_dir(self) -> Settings:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from community.evidence import COMMUNITY_DIR
 from retention.files import is_temp_name, scan_images
 from retention.hold_audit import verify_holds
 from retention.holds import held_clause
@@ -156,6 +157,8 @@ def _files(
     fresh_after = (now - grace).timestamp()
     seen = 0
     for image in scan_images(image_root):
+        if image.rel_path.startswith(f"{COMMUNITY_DIR}/"):
+            continue  # residents' shared footage: share_files and retention.share_purge
         seen += 1
         if expected.pop(image.rel_path, None) is None:
             strays[image.rel_path] = image.read_id

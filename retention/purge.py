@@ -44,6 +44,7 @@ from retention.lock import process_label, purge_lock
 from retention.policy import RetentionPolicy, due_clause, load_policy, site_of_read
 from retention.receipts import ReceiptView, get_receipt, issue_receipt
 from retention.settings import RetentionSettings
+from retention.share_purge import mark_share_files, unfinished_paths
 from store.base import utcnow
 from store.checkpoints import CheckpointError, publish_checkpoints
 from store.db import make_session_factory
@@ -256,6 +257,10 @@ class _Purge:
             )
             with self.factory.begin() as session:
                 _close_batches(session, pending, failed)
+        with self.factory.begin() as session:
+            shared = unfinished_paths(session)
+        if shared:
+            self.delete(shared, self.settings.delete_threads)
         receipts = []
         with self.factory.begin() as session:
             dead = session.scalars(
@@ -281,6 +286,10 @@ class _Purge:
             run_id = run.id
         log.debug("purge run %s: policy as of %s", run_id, policy.as_of.isoformat())
         folders = self.batches(policy, run_id)
+        with self.factory.begin() as session:
+            shared = mark_share_files(session, policy, run_id)
+        self.delete(shared, self.settings.delete_threads)
+        folders |= folders_of(shared)
         # Once per run, not per batch: most folders hold several batches' files.
         prune_empty_dirs(self.image_root, folders, self.settings.delete_threads)
         with self.factory.begin() as session:

@@ -62,6 +62,66 @@ class InviteRevokeDetail(AuditDetail):
     already_revoked: bool
 
 
+class FootageRequestDraftDetail(AuditDetail):
+    action = "footage_request.draft"
+    agency_id: int
+    radius_m: int
+
+
+class FootageRequestApproveDetail(AuditDetail):
+    """`asked`: how many residents were asked; only auditors read the audit log."""
+
+    action = "footage_request.approve"
+    asked: int
+
+
+class FootageRequestDeclineDetail(AuditDetail):
+    action = "footage_request.decline"
+
+
+class FootageRequestExpireDetail(AuditDetail):
+    action = "footage_request.expire"
+
+
+class FootageRequestResidentDeclineDetail(AuditDetail):
+    action = "footage_request.resident_decline"
+
+
+class FootageShareCreateDetail(AuditDetail):
+    action = "footage_share.create"
+    request_id: int
+    files: int
+
+
+class FootageShareWithdrawDetail(AuditDetail):
+    action = "footage_share.withdraw"
+
+
+class _ShareFileOpen(AuditDetail):
+    request_id: int
+    sha256: str
+
+
+class ShareFileViewDetail(_ShareFileOpen):
+    action = "share_file.view"
+
+
+class ShareFileDownloadDetail(_ShareFileOpen):
+    action = "share_file.download"
+
+
+class ShareFilePurgeDetail(AuditDetail):
+    action = "share_file.purge"
+    files: int
+
+
+class NeighborhoodAlertPostDetail(AuditDetail):
+    action = "neighborhood_alert.post"
+    agency_id: int
+    radius_m: int
+    notified: int
+
+
 CommunityAuditDetail = (
     ResidentJoinDetail
     | ResidentOptOutDetail
@@ -72,4 +132,15 @@ CommunityAuditDetail = (
     | CommunityCameraRemoveDetail
     | InviteCreateDetail
     | InviteRevokeDetail
+    | FootageRequestDraftDetail
+    | FootageRequestApproveDetail
+    | FootageRequestDeclineDetail
+    | FootageRequestExpireDetail
+    | FootageRequestResidentDeclineDetail
+    | FootageShareCreateDetail
+    | FootageShareWithdrawDetail
+    | ShareFileViewDetail
+    | ShareFileDownloadDetail
+    | ShareFilePurgeDetail
+    | NeighborhoodAlertPostDetail
 )

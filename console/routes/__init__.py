@@ -8,6 +8,8 @@ from console.routes import (
     auth,
     community_cameras,
     community_invites,
+    community_portal,
+    community_requests,
     community_residents,
     imports,
     ops,
@@ -29,5 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     community_residents.router,
     community_cameras.router,
     community_invites.router,
+    community_requests.router,
+    community_portal.router,
     ops.router,
 )

@@ -19,7 +19,13 @@ from console.schemas.audit import (
     SearchRecordPublic,
     TransparencyRow,
 )
-from console.transparency import MonthError, current_month, published_heads, transparency
+from console.transparency import (
+    MonthError,
+    current_month,
+    published_heads,
+    published_requests,
+    transparency,
+)
 from console.transparency_policy import public_policy
 from retention.receipts import ReceiptView, list_receipts, verify_receipts
 from store.audit import verify_audit_chain
@@ -216,6 +222,7 @@ def transparency_page(
         public=False,
         heads=published_heads(db, settings.checkpoint_paths().key),
         policy=public_policy(db, settings.retention),
+        requests=published_requests(db),
     )
 
 
@@ -237,4 +244,5 @@ def public_transparency(
         public=True,
         heads=published_heads(db, settings.checkpoint_paths().key),
         policy=public_policy(db, settings.retention),
+        requests=published_requests(db),
     )

@@ -16,6 +16,14 @@ from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
+from store.tables.requests import (
+    FootageRequest,
+    FootageShare,
+    NeighborhoodAlert,
+    RequestRecipient,
+    ShareFile,
+    ShareFilePurge,
+)
 from store.tables.retention import (
     RetentionBatch,
     RetentionHold,
@@ -34,6 +42,8 @@ __all__ = [
     "AuditEvent",
     "Camera",
     "CommunityCamera",
+    "FootageRequest",
+    "FootageShare",
     "Hotlist",
     "HotlistEntry",
     "ImportJob",
@@ -41,7 +51,9 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",
+    "NeighborhoodAlert",
     "PlateReadRow",
+    "RequestRecipient",
     "ResidentProfile",
     "RetentionBatch",
     "RetentionHold",
@@ -49,6 +61,8 @@ __all__ = [
     "RetentionReceipt",
     "RetentionRun",
     "SafelistEntry",
+    "ShareFile",
+    "ShareFilePurge",
     "Site",
     "SiteSharing",
     "User",

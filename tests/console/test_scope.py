@@ -45,6 +45,34 @@ SEARCH = {
     "case_number": "2025-0001",
     "reason": "stolen vehicle investigation",
 }
+# Supervisors and residents are not among the seeded users; test_community_requests covers them.
+COMMUNITY_API = [
+    _r("POST", "/api/community/requests", "officer", ok=None, body={}),
+    _r("GET", "/api/community/requests", "officer", "admin"),
+    _r("GET", "/api/community/requests/{request_id}", "officer", "admin", ok=None),
+    _r("POST", "/api/community/requests/{request_id}/decision", "admin", ok=None, body={}),
+    _r("GET", "/api/community/files/{file_id}", "officer", "admin", ok=None),
+    _r("GET", "/api/community/files/{file_id}/download", "officer", "admin", ok=None),
+    _r("POST", "/api/community/alerts", "officer", ok=None, body={}),
+    _r("GET", "/api/community/alerts", "officer"),
+    _r("GET", "/api/community/portal/requests", "resident", ok=None),
+    _r("POST", "/api/community/portal/requests/{request_id}/share", "resident", ok=None),
+    _r("POST", "/api/community/portal/requests/{request_id}/decline", "resident", ok=None),
+    _r("POST", "/api/community/portal/shares/{share_id}/withdraw", "resident", ok=None),
+    _r("POST", "/api/community/portal/opt-out", "resident", ok=None),
+    _r("GET", "/api/community/portal/alerts", "resident", ok=None),
+]
+COMMUNITY_PAGES = [
+    _r("GET", "/community/requests", "officer", "admin"),
+    _r("POST", "/community/requests", "officer", ok=None, form={}),
+    _r("GET", "/community/requests/{request_id}", "officer", "admin", ok=None),
+    _r("POST", "/community/requests/{request_id}/decision", "admin", ok=None, form={}),
+    _r("GET", "/community/portal", "resident", ok=None),
+    _r("POST", "/community/portal/requests/{request_id}/share", "resident", ok=None),
+    _r("POST", "/community/portal/requests/{request_id}/decline", "resident", ok=None),
+    _r("POST", "/community/portal/shares/{share_id}/withdraw", "resident", ok=None),
+    _r("POST", "/community/portal/opt-out", "resident", ok=None),
+]
 MATRIX = [
     _r("GET", "/api/me"),
     _r("GET", "/api/alerts", "officer"),
@@ -85,6 +113,7 @@ MATRIX = [
     _r("POST", "/api/webhooks", "admin", ok=None, body={"agency_id": 1, "url": "http://x/y"}),
     _r("POST", "/api/webhooks/{webhook}/enabled", "admin", ok=None),
     _r("GET", "/api/webhooks/{webhook}/deliveries", "admin"),
+    *COMMUNITY_API,
     # pages
     _r("GET", "/", ok=303),
     _r("GET", "/account/password"),
@@ -125,6 +154,7 @@ MATRIX = [
     _r("GET", "/community/invites", "hoa_admin", "admin"),
     _r("POST", "/community/invites", "hoa_admin", "admin", ok=None, form={}),
     _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
+    *COMMUNITY_PAGES,
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -154,6 +184,9 @@ def _path(route: Route, world: World, user: str) -> str:
         job=999999,
         camera=world.ids["camera_resident_b" if user == "resident_b" else "camera_resident_a"],
         invite=999999,
+        request_id=999999,
+        file_id=999999,
+        share_id=999999,
     )
 
 

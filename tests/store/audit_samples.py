@@ -12,10 +12,21 @@ from store.audit_community import (
     CommunityCameraPauseDetail,
     CommunityCameraRemoveDetail,
     CommunityCameraResumeDetail,
+    FootageRequestApproveDetail,
+    FootageRequestDeclineDetail,
+    FootageRequestDraftDetail,
+    FootageRequestExpireDetail,
+    FootageRequestResidentDeclineDetail,
+    FootageShareCreateDetail,
+    FootageShareWithdrawDetail,
     InviteCreateDetail,
     InviteRevokeDetail,
+    NeighborhoodAlertPostDetail,
     ResidentJoinDetail,
     ResidentOptOutDetail,
+    ShareFileDownloadDetail,
+    ShareFilePurgeDetail,
+    ShareFileViewDetail,
 )
 from store.audit_details import (
     AlertAcknowledgeDetail,
@@ -204,5 +215,31 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "invite.revoke": (
         InviteRevokeDetail(site_id=3, already_revoked=False),
         {"site_id": 3, "already_revoked": False},
+    ),
+    "footage_request.draft": (
+        FootageRequestDraftDetail(agency_id=1, radius_m=400),
+        {"agency_id": 1, "radius_m": 400},
+    ),
+    "footage_request.approve": (FootageRequestApproveDetail(asked=3), {"asked": 3}),
+    "footage_request.decline": (FootageRequestDeclineDetail(), {}),
+    "footage_request.expire": (FootageRequestExpireDetail(), {}),
+    "footage_request.resident_decline": (FootageRequestResidentDeclineDetail(), {}),
+    "footage_share.create": (
+        FootageShareCreateDetail(request_id=2, files=1),
+        {"request_id": 2, "files": 1},
+    ),
+    "footage_share.withdraw": (FootageShareWithdrawDetail(), {}),
+    "share_file.view": (
+        ShareFileViewDetail(request_id=2, sha256="cd" * 32),
+        {"request_id": 2, "sha256": "cd" * 32},
+    ),
+    "share_file.download": (
+        ShareFileDownloadDetail(request_id=2, sha256="cd" * 32),
+        {"request_id": 2, "sha256": "cd" * 32},
+    ),
+    "share_file.purge": (ShareFilePurgeDetail(files=4), {"files": 4}),
+    "neighborhood_alert.post": (
+        NeighborhoodAlertPostDetail(agency_id=1, radius_m=800, notified=12),
+        {"agency_id": 1, "radius_m": 800, "notified": 12},
     ),
 }
