@@ -45,16 +45,22 @@ SEARCH = {
     "case_number": "2025-0001",
     "reason": "stolen vehicle investigation",
 }
-# Supervisors and residents are not among the seeded users; test_community_requests covers them.
 COMMUNITY_API = [
-    _r("POST", "/api/community/requests", "officer", ok=None, body={}),
-    _r("GET", "/api/community/requests", "officer", "admin"),
-    _r("GET", "/api/community/requests/{request_id}", "officer", "admin", ok=None),
-    _r("POST", "/api/community/requests/{request_id}/decision", "admin", ok=None, body={}),
-    _r("GET", "/api/community/files/{file_id}", "officer", "admin", ok=None),
-    _r("GET", "/api/community/files/{file_id}/download", "officer", "admin", ok=None),
-    _r("POST", "/api/community/alerts", "officer", ok=None, body={}),
-    _r("GET", "/api/community/alerts", "officer"),
+    _r("POST", "/api/community/requests", "officer", "supervisor", ok=None, body={}),
+    _r("GET", "/api/community/requests", "officer", "supervisor", "admin"),
+    _r("GET", "/api/community/requests/{request_id}", "officer", "supervisor", "admin", ok=None),
+    _r(
+        "POST",
+        "/api/community/requests/{request_id}/decision",
+        "supervisor",
+        "admin",
+        ok=None,
+        body={},
+    ),
+    _r("GET", "/api/community/files/{file_id}", "officer", "supervisor", "admin", ok=None),
+    _r("GET", "/api/community/files/{file_id}/download", "officer", "supervisor", "admin", ok=None),
+    _r("POST", "/api/community/alerts", "officer", "supervisor", ok=None, body={}),
+    _r("GET", "/api/community/alerts", "officer", "supervisor"),
     _r("GET", "/api/community/portal/requests", "resident", ok=None),
     _r("POST", "/api/community/portal/requests/{request_id}/share", "resident", ok=None),
     _r("POST", "/api/community/portal/requests/{request_id}/decline", "resident", ok=None),
@@ -63,10 +69,12 @@ COMMUNITY_API = [
     _r("GET", "/api/community/portal/alerts", "resident", ok=None),
 ]
 COMMUNITY_PAGES = [
-    _r("GET", "/community/requests", "officer", "admin"),
-    _r("POST", "/community/requests", "officer", ok=None, form={}),
-    _r("GET", "/community/requests/{request_id}", "officer", "admin", ok=None),
-    _r("POST", "/community/requests/{request_id}/decision", "admin", ok=None, form={}),
+    _r("GET", "/community/requests", "officer", "supervisor", "admin"),
+    _r("POST", "/community/requests", "officer", "supervisor", ok=None, form={}),
+    _r("GET", "/community/requests/{request_id}", "officer", "supervisor", "admin", ok=None),
+    _r(
+        "POST", "/community/requests/{request_id}/decision", "supervisor", "admin", ok=None, form={}
+    ),
     _r("GET", "/community/portal", "resident", ok=None),
     _r("POST", "/community/portal/requests/{request_id}/share", "resident", ok=None),
     _r("POST", "/community/portal/requests/{request_id}/decline", "resident", ok=None),
