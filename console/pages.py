@@ -60,7 +60,7 @@ HOME = {
     "auditor": "/audit",
     "admin": "/admin/users",
     "supervisor": "/community/requests",
-    "resident": "/community/portal",
+    "resident": "/community/cameras",
 }
 
 
