@@ -70,6 +70,10 @@ class Settings(BaseSettings):
                 }
             ),
         )
+        push_key = _under(data_dir, self.console.push_key_path)
+        object.__setattr__(
+            self, "console", self.console.model_copy(update={"push_key_path": push_key})
+        )
         if self.matching.index_dir is not None:
             index_dir = _under(data_dir, self.matching.index_dir)
             object.__setattr__(
@@ -91,6 +95,7 @@ class Settings(BaseSettings):
             "stream.broker_cache_dir": str(self.stream.broker_cache_dir),
             "audit.checkpoint_key_path": str(self.checkpoint_paths().key),
             "audit.checkpoint_sink_path": str(self.checkpoint_paths().sink),
+            "console.push_key_path": str(self.console.push_key_path),
         }
 
     @property

@@ -215,6 +215,18 @@ class WebhookDisableDetail(AuditDetail):
     action = "webhook.disable"
 
 
+class PushSubscribeDetail(AuditDetail):
+    action = "push.subscribe"
+    subscription_id: int
+    push_service: str
+
+
+class PushUnsubscribeDetail(AuditDetail):
+    action = "push.unsubscribe"
+    subscription_id: int
+    push_service: str
+
+
 class RetentionPurgeDetail(AuditDetail):
     action = "retention.purge"
     receipt_hash: str
@@ -258,6 +270,8 @@ AnyAuditDetail = (
     | WebhookCreateDetail
     | WebhookEnableDetail
     | WebhookDisableDetail
+    | PushSubscribeDetail
+    | PushUnsubscribeDetail
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail

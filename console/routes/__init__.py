@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, ops, oversight, reads, safelist, search
+from console.routes import admin, alerts, auth, ops, oversight, push, reads, safelist, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     alerts.router,
+    push.router,
     search.router,
     reads.router,
     safelist.router,

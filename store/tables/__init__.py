@@ -13,6 +13,7 @@ from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
+from store.tables.push import PushDelivery, PushSubscription
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
 from store.tables.retention import (
     RetentionBatch,
@@ -37,6 +38,8 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "PlateReadRow",
+    "PushDelivery",
+    "PushSubscription",
     "RetentionBatch",
     "RetentionHold",
     "RetentionPurgedRead",

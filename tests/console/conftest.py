@@ -278,7 +278,13 @@ def settings_for(url: str, image_root: Path, **console: Any) -> Settings:
     return load_settings(
         database_url=url,
         edge={"image_root": str(image_root)},
-        console={"feed_poll_ms": 100, "webhook_poll_s": 0.1, **console},
+        console={
+            "feed_poll_ms": 100,
+            "webhook_poll_s": 0.1,
+            # Keys the console creates go beside the images, never into the checkout's var/.
+            "push_key_path": str(image_root.parent / "keys" / "vapid.pem"),
+            **console,
+        },
     )
 
 

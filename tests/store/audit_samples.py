@@ -14,6 +14,8 @@ from store.audit_details import (
     AnyAuditDetail,
     AuthLoginDetail,
     AuthLogoutDetail,
+    PushSubscribeDetail,
+    PushUnsubscribeDetail,
     ReadsSearchDetail,
     RetentionHoldPlaceDetail,
     RetentionHoldReleaseDetail,
@@ -145,6 +147,14 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     ),
     "webhook.enable": (WebhookEnableDetail(), {}),
     "webhook.disable": (WebhookDisableDetail(), {}),
+    "push.subscribe": (
+        PushSubscribeDetail(subscription_id=3, push_service="fcm.googleapis.com"),
+        {"subscription_id": 3, "push_service": "fcm.googleapis.com"},
+    ),
+    "push.unsubscribe": (
+        PushUnsubscribeDetail(subscription_id=3, push_service="fcm.googleapis.com"),
+        {"subscription_id": 3, "push_service": "fcm.googleapis.com"},
+    ),
     "retention.purge": (
         RetentionPurgeDetail(receipt_hash="ab" * 32, reads=10, files=20),
         {"receipt_hash": "ab" * 32, "reads": 10, "files": 20},

@@ -21,6 +21,36 @@ PACKAGES = ("platewatch", "console", "retention", "stream", "hotlist", "alpr", "
 # The head of a chain of one row per sample, hashed by store.audit at 46d22c8 (before the models)
 # from the legacy dicts in audit_samples.
 LEGACY_HEAD = "5d925bb640f680aa358bfa6380f05ba44fa5567b70a78b0693ced87e3078cdef"
+# The actions written before details were typed: the pinned head chains one of each. Actions
+# added since have no untyped past, so they stay out of it (and cannot move the pin).
+LEGACY_ACTIONS = [
+    "alert.acknowledge",
+    "alert.confirm",
+    "alert.dismiss",
+    "alert.reject",
+    "auth.login",
+    "auth.logout",
+    "reads.search",
+    "retention.hold.place",
+    "retention.hold.release",
+    "retention.purge",
+    "safelist.add",
+    "safelist.export",
+    "safelist.import",
+    "safelist.remove",
+    "safelist.update",
+    "site.share",
+    "site.unshare",
+    "token.issue",
+    "token.revoke",
+    "user.create",
+    "user.disable",
+    "user.password",
+    "user.password_reset",
+    "webhook.create",
+    "webhook.disable",
+    "webhook.enable",
+]
 
 
 def _canonical(detail: object) -> str:
@@ -59,7 +89,7 @@ def test_each_model_writes_what_its_writer_wrote_before(action: str) -> None:
 
 def test_a_chain_of_typed_rows_hashes_as_the_untyped_rows_did() -> None:
     prev = GENESIS
-    for action in sorted(SAMPLES):
+    for action in sorted(LEGACY_ACTIONS):
         model, _ = SAMPLES[action]
         event = AuditEvent(
             at=datetime(2025, 3, 9, 8, 0, tzinfo=UTC),
