@@ -18,6 +18,7 @@ from console.feed import AlertFeed
 from console.handlers import install_error_handlers
 from console.imports import ImportRunner
 from console.pages import STATIC, make_templates
+from console.push_worker import PushWorker
 from console.routes import ROUTERS
 from console.routes.docs import DOCS_PATHS, install_docs
 from console.routes.ops import metrics_registry, start_metrics_listener
@@ -81,6 +82,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     worker: WebhookWorker | None = app.state.webhook_worker
     if worker is not None:
         worker.start()
+    pusher: PushWorker | None = app.state.push_worker
+    if pusher is not None:
+        pusher.start()
     settings: ConsoleSections = app.state.settings
     listener = start_metrics_listener(settings.console.metrics_bind, app.state.metrics_registry)
     try:
@@ -99,6 +103,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
         if worker is not None:
             await asyncio.to_thread(worker.stop)
+        if pusher is not None:
+            await asyncio.to_thread(pusher.stop)
         app.state.engine.dispose()
 
 
@@ -157,6 +163,12 @@ def create_app(settings: ConsoleSections, *, webhooks: bool = True) -> FastAPI:
     app.state.metrics_registry = metrics_registry(app.state.session_factory, app.state.feed)
     app.state.webhook_worker = (
         WebhookWorker(app.state.session_factory, settings.console) if webhooks else None
+    )
+    # With the webhooks: a console that leaves deliveries to another process leaves pushes too.
+    app.state.push_worker = (
+        PushWorker(app.state.session_factory, settings.console, settings.console.push_key_path)
+        if webhooks and settings.console.push_enabled
+        else None
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

@@ -90,6 +90,23 @@ class ConsoleSettings(BaseModel):
         description="HMAC key that signs webhook image links (relative: under data_dir); "
         "created with mode 0600 on first use; every console server must share it",
     )
+    push_enabled: bool = Field(
+        default=True, description="offer officers Web Push alerts with the console closed"
+    )
+    push_key_path: Path = Field(
+        default=Path("keys/vapid.pem"),
+        description="the console's VAPID key (created once; relative: under data_dir). "
+        "Replacing it ends every browser's subscription",
+    )
+    push_contact: str = Field(
+        default="mailto:platewatch-admin@localhost",
+        pattern=r"^(mailto:|https://)",
+        description="who push services contact about this console's pushes (VAPID `sub`)",
+    )
+    push_allow_hosts: tuple[str, ...] = Field(
+        default=(), description="push services browsers may subscribe through; empty: any https"
+    )
+    push_poll_s: float = Field(default=0.5, gt=0)
     api_docs: Literal["signed_in", "public", "off"] = Field(
         default="signed_in", description="who may read /docs, /redoc and /openapi.json"
     )

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.media_links import ImageKind, LinkSigner, MediaKeyError, load_or_create_link_key
@@ -31,6 +28,7 @@ from console.webhooks import (
     record_attempt,
 )
 from store.base import utcnow
+from store.db import write_transaction
 from store.tables import PlateReadRow, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -91,22 +89,13 @@ class WebhookWorker:
 
     def run_once(self, client: httpx.Client, pool: ThreadPoolExecutor) -> int:
         """Queue new alerts, send what is due; returns how many deliveries were attempted."""
-        with self._write() as session:
+        with write_transaction(self._factory) as session:
             queue_all(session)
         jobs = self._claim()
         outcomes = list(pool.map(lambda job: self._send(client, job), jobs))
         if outcomes:
             self._record(outcomes)
         return len(outcomes)
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        """A transaction that will write. On SQLite it takes the write lock first: a read
-        transaction that later writes cannot wait for the lock and fails as "locked"."""
-        with self._factory() as session, session.begin():
-            if session.get_bind().dialect.name == "sqlite":
-                session.execute(text("BEGIN IMMEDIATE"))
-            yield session
 
     def _signer(self) -> LinkSigner:
         settings = self._settings
@@ -118,7 +107,7 @@ class WebhookWorker:
 
     def _claim(self) -> list[_Job]:
         lease = timedelta(seconds=self._settings.webhook_timeout_s * 3)
-        with self._write() as session:
+        with write_transaction(self._factory) as session:
             due = claim_due(session, limit=SEND_PARALLEL * 4, lease=lease)
             if not due:
                 return []
@@ -170,7 +159,7 @@ class WebhookWorker:
     def _record(self, outcomes: list[_Outcome]) -> None:
         now = utcnow()
         settings = self._settings
-        with self._write() as session:
+        with write_transaction(self._factory) as session:
             for outcome in outcomes:
                 delivery = session.get(WebhookDelivery, outcome.delivery_id)
                 if delivery is None:

@@ -75,10 +75,13 @@ class Settings(BaseSettings):
             ),
         )
         media_key = _under(data_dir, self.console.media_link_key_path)
+        push_key = _under(data_dir, self.console.push_key_path)
         object.__setattr__(
             self,
             "console",
-            self.console.model_copy(update={"media_link_key_path": media_key}),
+            self.console.model_copy(
+                update={"media_link_key_path": media_key, "push_key_path": push_key}
+            ),
         )
         if self.matching.index_dir is not None:
             index_dir = _under(data_dir, self.matching.index_dir)
@@ -102,6 +105,7 @@ class Settings(BaseSettings):
             "audit.checkpoint_key_path": str(self.checkpoint_paths().key),
             "audit.checkpoint_sink_path": str(self.checkpoint_paths().sink),
             "console.media_link_key_path": str(self.console.media_link_key_path),
+            "console.push_key_path": str(self.console.push_key_path),
         }
 
     @property

@@ -189,6 +189,18 @@ class MediaLinkOpenDetail(AuditDetail):
     status: int
 
 
+class PushSubscribeDetail(AuditDetail):
+    action = "push.subscribe"
+    subscription_id: int
+    push_service: str
+
+
+class PushUnsubscribeDetail(AuditDetail):
+    action = "push.unsubscribe"
+    subscription_id: int
+    push_service: str
+
+
 class RetentionPurgeDetail(AuditDetail):
     action = "retention.purge"
     receipt_hash: str
@@ -234,6 +246,8 @@ AnyAuditDetail = (
     | WebhookDisableDetail
     | AuditReadsAcceptedDetail
     | MediaLinkOpenDetail
+    | PushSubscribeDetail
+    | PushUnsubscribeDetail
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail

@@ -14,6 +14,7 @@ from console.routes import (
     imports,
     ops,
     oversight,
+    push,
     reads,
     safelist,
     search,
@@ -22,6 +23,7 @@ from console.routes import (
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     alerts.router,
+    push.router,
     search.router,
     reads.router,
     safelist.router,

@@ -209,6 +209,8 @@
       card.classList.add("fresh");
       unseen += 1;
       beep(a.decision === "alert");
+      // An alert that arrived silently says so: the officer may not have heard anything.
+      card.querySelector('[data-f="sound-off"]').hidden = soundBtn.getAttribute("aria-pressed") === "true" && audio !== null;
       if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
     }
     refreshCounts();

@@ -15,6 +15,7 @@ from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
 from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
+from store.tables.push import PushDelivery, PushSubscription
 from store.tables.reads import Alert, AlertOutbox, AlertSighting, PlateReadRow
 from store.tables.requests import (
     FootageRequest,
@@ -53,6 +54,8 @@ __all__ = [
     "LoginThrottle",
     "NeighborhoodAlert",
     "PlateReadRow",
+    "PushDelivery",
+    "PushSubscription",
     "RequestRecipient",
     "ResidentProfile",
     "RetentionBatch",

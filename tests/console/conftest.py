@@ -325,6 +325,8 @@ def settings_for(url: str, image_root: Path, **console: Any) -> Settings:
             "webhook_poll_s": 0.1,
             # Beside the images (a temporary folder), never in the checkout's var/.
             "media_link_key_path": str(image_root.parent / "keys" / "media-links.key"),
+            # Keys the console creates go beside the images, never into the checkout's var/.
+            "push_key_path": str(image_root.parent / "keys" / "vapid.pem"),
             **console,
         },
     )

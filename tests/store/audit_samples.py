@@ -38,6 +38,8 @@ from store.audit_details import (
     AuthLoginDetail,
     AuthLogoutDetail,
     MediaLinkOpenDetail,
+    PushSubscribeDetail,
+    PushUnsubscribeDetail,
     ReadsSearchDetail,
     RetentionHoldPlaceDetail,
     RetentionHoldReleaseDetail,
@@ -176,6 +178,14 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "media.link_open": (
         MediaLinkOpenDetail(kind="crop", status=200),
         {"kind": "crop", "status": 200},
+    ),
+    "push.subscribe": (
+        PushSubscribeDetail(subscription_id=3, push_service="fcm.googleapis.com"),
+        {"subscription_id": 3, "push_service": "fcm.googleapis.com"},
+    ),
+    "push.unsubscribe": (
+        PushUnsubscribeDetail(subscription_id=3, push_service="fcm.googleapis.com"),
+        {"subscription_id": 3, "push_service": "fcm.googleapis.com"},
     ),
     "retention.purge": (
         RetentionPurgeDetail(receipt_hash="ab" * 32, reads=10, files=20),
