@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from console.routes import admin, alerts, auth, ops, oversight, reads, safelist, search
+from console.routes import admin, alerts, audit_flags, auth, ops, oversight, reads, safelist, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -11,6 +11,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reads.router,
     safelist.router,
     oversight.router,
+    audit_flags.router,
     admin.router,
     ops.router,
 )
