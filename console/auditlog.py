@@ -42,6 +42,7 @@ class AuditFilter:
     subject: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    ids: tuple[int, ...] = ()
 
 
 def _query(principal: Principal, flt: AuditFilter) -> Select[AuditEvent]:
@@ -66,6 +67,8 @@ def _query(principal: Principal, flt: AuditFilter) -> Select[AuditEvent]:
         query = query.where(AuditEvent.at >= flt.since)
     if flt.until:
         query = query.where(AuditEvent.at < flt.until)
+    if flt.ids:
+        query = query.where(AuditEvent.id.in_(flt.ids))
     return query
 
 

@@ -43,6 +43,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
     "auditor": (
         NavItem("/audit", "Audit log"),
         NavItem("/audit/searches", "Searches"),
+        NavItem("/audit/flags", "Flags"),
         NavItem("/audit/dispositions", "Dispositions"),
         NavItem("/audit/retention", "Retention"),
         NavItem("/transparency", "Transparency"),

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
@@ -19,6 +20,44 @@ from store.settings import AuditSettings, CheckpointPaths
 # CR24/5567, 24-HOM-0012); matched case-insensitively, and a digit is required besides.
 DEFAULT_CASE_NUMBER_PATTERN = r"^[A-Z0-9][A-Z0-9/.-]{3,31}$"
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class AuditFlagSettings(BaseModel):
+    """When the auditor's anomaly flags fire (console/audit_flags.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(default=7, ge=1, le=366, description="days of the log flagged")
+    history_days: int = Field(
+        default=60, ge=1, description="days before the window that a user's usual hours come from"
+    )
+    plate_searches: int = Field(
+        default=5, ge=2, description="searches of one exact plate in the window that flag it"
+    )
+    wildcard_results: int = Field(
+        default=200, ge=1, description="reads a wildcard search must return to be flagged"
+    )
+    min_history: int = Field(
+        default=20, ge=1, description="earlier searches needed before a user's hours are judged"
+    )
+    repeated_reason: int = Field(
+        default=10, ge=2, description="times one user may give the same search reason unflagged"
+    )
+    export_rows: int = Field(default=1000, ge=1, description="rows that make one export flagged")
+    exports_per_user: int = Field(
+        default=3, ge=1, description="exports by one user in the window that flag them"
+    )
+    timezone: str = Field(default="UTC", description="the zone a user's working hours are in")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r}; use an IANA name such as America/Chicago"
+            raise ValueError(msg) from exc
+        return value
 
 
 class ConsoleSettings(BaseModel):
@@ -107,6 +146,7 @@ class ConsoleSettings(BaseModel):
         default=(), description="push services browsers may subscribe through; empty: any https"
     )
     push_poll_s: float = Field(default=0.5, gt=0)
+    audit_flags: AuditFlagSettings = Field(default_factory=AuditFlagSettings)
     api_docs: Literal["signed_in", "public", "off"] = Field(
         default="signed_in", description="who may read /docs, /redoc and /openapi.json"
     )

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from console.routes import (
     admin,
     alerts,
+    audit_flags,
     auth,
     community_cameras,
     community_invites,
@@ -29,6 +30,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     safelist.router,
     imports.router,
     oversight.router,
+    audit_flags.router,
     admin.router,
     community_residents.router,
     community_cameras.router,

@@ -51,7 +51,7 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
 def _page_filter(request: Request) -> tuple[AuditFilter, dict[str, str]]:
     params = {
         k: request.query_params.get(k, "")
-        for k in ("actor", "action", "case_number", "subject", "since", "until")
+        for k in ("actor", "action", "case_number", "subject", "since", "until", "ids")
     }
     flt = AuditFilter(
         actor=params["actor"] or None,
@@ -60,8 +60,18 @@ def _page_filter(request: Request) -> tuple[AuditFilter, dict[str, str]]:
         subject=params["subject"] or None,
         since=_day(params["since"]),
         until=_day(params["until"], end=True),
+        ids=_ids(params["ids"]),
     )
     return flt, params
+
+
+def _ids(value: str) -> tuple[int, ...]:
+    """`ids=4,9,12`: the rows an audit flag links to."""
+    try:
+        return tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError as exc:
+        msg = f"ids {value!r} must be audit row numbers separated by commas, e.g. 4,9,12"
+        raise HTTPException(status_code=422, detail=msg) from exc
 
 
 @router.get("/api/audit", tags=["audit"])
@@ -75,12 +85,13 @@ def api_audit(
     subject: str | None = None,
     since: Since = None,
     until: Until = None,
+    ids: Annotated[list[int] | None, Query(description="only these audit rows")] = None,
     before_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     verify: Annotated[bool, Query(description="recompute the whole hash chain")] = False,
 ) -> AuditPage:
     """The audit log, newest first; an agency's auditor sees that agency's users only."""
-    flt = AuditFilter(actor, action, case_number, subject, since, until)
+    flt = AuditFilter(actor, action, case_number, subject, since, until, tuple(ids or ()))
     events, next_before = audit_page(db, me, flt, before_id=before_id, limit=limit)
     intact = not verify_audit_chain(db) if verify else None
     return AuditPage(events=events, next_before_id=next_before, chain_intact=intact)
@@ -97,9 +108,10 @@ def api_audit_csv(
     subject: str | None = None,
     since: Since = None,
     until: Until = None,
+    ids: Annotated[list[int] | None, Query(description="only these audit rows")] = None,
 ) -> StreamingResponse:
     """The filtered audit log as CSV, oldest first, with each row's hashes."""
-    flt = AuditFilter(actor, action, case_number, subject, since, until)
+    flt = AuditFilter(actor, action, case_number, subject, since, until, tuple(ids or ()))
     rows = list(audit_csv(db, me, flt))  # read inside the request's session
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     return StreamingResponse(

@@ -75,3 +75,15 @@ class TransparencyRow(BaseModel):
     confirmed_hits: int
     searches: int
     reads_purged: int
+
+
+class AuditFlagPublic(BaseModel):
+    kind: str = Field(
+        description="plate_searches, wide_wildcard, off_hours, repeated_reason or export"
+    )
+    summary: str
+    actors: list[str]
+    event_ids: list[int] = Field(description="the audit rows behind the flag")
+    first_at: datetime
+    last_at: datetime
+    audit_url: str = Field(description="the audit log page showing exactly those rows")

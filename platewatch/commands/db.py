@@ -134,6 +134,36 @@ def verify_command(config: ConfigOption = None) -> None:
     )
 
 
+@audit_app.command("flags")
+def flags_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="also write the report as JSON to this file")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The nightly anomaly report: what the auditor's Flags page shows for the last
+    `console.audit_flags.window_days` days, one line per flag with its audit rows."""
+    import json
+    from dataclasses import asdict
+
+    from console.audit_flags import audit_flags
+    from store.base import utcnow
+    from store.db import make_session_factory
+
+    settings = _settings(config)
+    now = utcnow()
+    with engine_of(settings) as engine, make_session_factory(engine)() as session:
+        flags = audit_flags(session, settings.console.audit_flags, now)
+    for flag in flags:
+        rows = ",".join(str(i) for i in flag.event_ids)
+        typer.echo(f"{flag.kind}: {flag.summary} (audit rows {rows})")
+    days = settings.console.audit_flags.window_days
+    typer.echo(f"{len(flags)} flags in the {days} days to {now:%Y-%m-%d %H:%M} UTC")
+    if out is not None:
+        report = {"generated_at": now.isoformat(), "flags": [asdict(f) for f in flags]}
+        out.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
