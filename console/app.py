@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -21,7 +22,7 @@ from console.routes import ROUTERS
 from console.routes.docs import DOCS_PATHS, install_docs
 from console.routes.ops import metrics_registry, start_metrics_listener
 from console.settings import ConsoleSections
-from console.wakeup import PgWakeup
+from console.wakeup import PgWakeup, SqliteWakeup
 from console.webhook_worker import WebhookWorker
 from store.checkpoints import CheckpointError, publish_checkpoints
 from store.db import make_engine, make_session_factory
@@ -54,6 +55,16 @@ async def _checkpoint_every(app: FastAPI, interval_s: float) -> None:
             log.exception("hourly checkpoint not signed")
 
 
+def _feed_wakeup(app: FastAPI, feed: AlertFeed) -> PgWakeup | SqliteWakeup | None:
+    url = app.state.engine.url
+    if url.get_backend_name() == "postgresql":
+        return PgWakeup(url, feed.wake)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        check_s = app.state.settings.console.feed_wake_check_ms / 1000
+        return SqliteWakeup(Path(url.database), feed.wake, check_s)
+    return None
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     feed: AlertFeed = app.state.feed
@@ -63,9 +74,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The poller keeps trying; the console still serves its pages meanwhile.
         log.warning("alert feed could not read the database at start-up", exc_info=True)
     poller = asyncio.create_task(feed.run(), name="alert-feed")
-    wakeup = None
-    if app.state.engine.dialect.name == "postgresql":
-        wakeup = PgWakeup(app.state.engine.url, feed.wake)
+    wakeup = _feed_wakeup(app, feed)
+    if wakeup is not None:
         wakeup.start()
     app.state.wakeup = wakeup
     interval = app.state.settings.audit.checkpoint_interval_s

@@ -4,7 +4,7 @@ Polling the alerts table by primary key needs no broker in the web server, works
 with several servers behind a balancer, and costs one indexed query per interval. On
 PostgreSQL the matcher's notification wakes the poller at once (console/wakeup.py): push,
 with the poll as the safety net. Each event goes only to subscribers whose agency may see it
-(`agencies_seeing_alert`).
+(`agencies_seeing_alerts`).
 
 The same poller re-checks, every `recheck_s`, that each subscriber's session or API token still
 signs its user in (one query for all streams, not one per stream): a revoked, expired or
@@ -28,7 +28,7 @@ from console.accounts.logins import Credential, live_credentials
 from console.alerts import alert_cards
 from console.cursor import IdCursor
 from console.schemas.alerts import FeedEvent
-from console.scope import agencies_seeing_alert
+from console.scope import agencies_seeing_alerts
 from store.tables import Alert, AlertOutbox
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,10 @@ class AlertFeed:
             alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(ids)))}
             ordered = [alerts[i] for i in ids if i in alerts]
             # Cards per agency in one batch each (a constant number of queries), not per alert.
-            seen_by = {a.id: agencies_seeing_alert(session, a) & listening for a in ordered}
+            seen_by = {
+                alert_id: agencies & listening
+                for alert_id, agencies in agencies_seeing_alerts(session, ordered).items()
+            }
             cards = {
                 agency: {
                     c.id: c

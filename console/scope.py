@@ -7,6 +7,8 @@ An HOA admin sees only the own site. Resident-tagged reads never come out of a s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -70,25 +72,42 @@ def oversight_actors(principal: Principal) -> Select[str] | None:
     return select(User.username).where(User.agency_id == principal.agency_id)
 
 
-def agencies_seeing_alert(session: Session, alert: Alert) -> set[int]:
-    """The agencies whose officers get this alert: the exact inverse of `alerts_of_agency`."""
-    site_id = session.scalar(select(Camera.site_id).where(Camera.id == alert.camera_id))
-    if site_id is None:
-        return set()
-    agencies = set(
-        session.scalars(
-            select(SiteSharing.agency_id).where(
-                SiteSharing.site_id == site_id, SiteSharing.enabled.is_(True)
-            )
-        )
+def agencies_seeing_alerts(session: Session, alerts: Sequence[Alert]) -> dict[int, set[int]]:
+    """The agencies whose officers get each alert, by alert id: the exact inverse of
+    `alerts_of_agency`, in at most three queries however many alerts there are."""
+    if not alerts:
+        return {}
+    site_of = dict(
+        session.execute(
+            select(Camera.id, Camera.site_id).where(Camera.id.in_({a.camera_id for a in alerts}))
+        ).all()
     )
-    if alert.hotlist_id is not None:
-        owner = session.scalar(
-            select(Hotlist.owner_agency_id).where(Hotlist.id == alert.hotlist_id)
+    sharing: dict[int, set[int]] = {}
+    sites = {s for s in site_of.values() if s is not None}
+    if sites:
+        for site_id, agency_id in session.execute(
+            select(SiteSharing.site_id, SiteSharing.agency_id).where(
+                SiteSharing.site_id.in_(sites), SiteSharing.enabled.is_(True)
+            )
+        ).tuples():
+            sharing.setdefault(site_id, set()).add(agency_id)
+    lists = {a.hotlist_id for a in alerts if a.hotlist_id is not None}
+    owner_of = (
+        dict(
+            session.execute(
+                select(Hotlist.id, Hotlist.owner_agency_id).where(Hotlist.id.in_(lists))
+            ).all()
         )
-        if owner is not None:
-            agencies &= {owner}
-    return agencies
+        if lists
+        else {}
+    )
+    seeing: dict[int, set[int]] = {}
+    for alert in alerts:
+        site = site_of.get(alert.camera_id)
+        agencies = set(sharing.get(site, ())) if site is not None else set()
+        owner = owner_of.get(alert.hotlist_id) if alert.hotlist_id is not None else None
+        seeing[alert.id] = agencies & {owner} if owner is not None else agencies
+    return seeing
 
 
 def may_view_read_images(session: Session, principal: Principal, read: PlateReadRow) -> bool:

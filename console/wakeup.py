@@ -1,16 +1,22 @@
-"""Push for the live feed on PostgreSQL: the matcher's `NOTIFY platewatch_alerts` (sent in the
-alert's own transaction, so delivered only once it commits) wakes the feed's poller at once
-instead of at its next interval. SQLite has no notifications; there the poller just polls.
+"""Waking the live feed the moment an alert commits, instead of at its next poll.
 
-The listener is a thread with its own psycopg connection; losing it costs latency, never an
-alert, because the poller still polls (the notification only says "look now").
+PostgreSQL: the matcher's `NOTIFY platewatch_alerts` (sent in the alert's own transaction, so
+delivered only once it commits) wakes the feed's poller. SQLite has no notifications, but the
+matcher and the console share one database file on one machine, and `PRAGMA data_version`
+changes when another connection commits: a thread asks for it every few milliseconds (a read
+of the shared-memory WAL index, no table is touched) and wakes the poller when it moved.
+
+Each waker is a thread with its own connection; losing it costs latency, never an alert,
+because the poller still polls (a wake-up only says "look now").
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import URL
@@ -52,3 +58,47 @@ class PgWakeup:
                     "feed push listener lost its connection; polling meanwhile", exc_info=True
                 )
                 self._stop.wait(RECONNECT_S)
+
+
+class SqliteWakeup:
+    def __init__(self, path: Path, wake: Callable[[], None], check_s: float) -> None:
+        self._path = path
+        self._wake = wake
+        self._check_s = check_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="feed-wakeup", daemon=True)
+        self.changes = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._watch()
+            except sqlite3.Error:
+                logger.warning(
+                    "feed wake-up lost the database %s; polling meanwhile",
+                    self._path,
+                    exc_info=True,
+                )
+                self._stop.wait(RECONNECT_S)
+
+    def _watch(self) -> None:
+        # Autocommit: each pragma is its own read, so it sees every commit made since the last.
+        db = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            version = db.execute("PRAGMA data_version").fetchone()[0]
+            self._wake()  # anything committed before we watched
+            while not self._stop.wait(self._check_s):
+                now = db.execute("PRAGMA data_version").fetchone()[0]
+                if now != version:
+                    version = now
+                    self.changes += 1
+                    self._wake()
+        finally:
+            db.close()
