@@ -10,6 +10,7 @@ SQLite: it watches `PRAGMA data_version` every millisecond); the SSE client note
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import threading
 import time
@@ -114,27 +115,27 @@ class CommitObserver(threading.Thread):
                 self.committed.setdefault(plate, self._outbox_seen[outbox_id])
 
     def _watch_sqlite(self) -> None:
-        engine = make_engine(self.url)
+        path = make_url(self.url).database
+        assert path
+        # Autocommit, so each pragma is a fresh read that sees every commit made since.
+        db = sqlite3.connect(path, isolation_level=None)
         try:
-            with engine.connect() as conn:
-                version = conn.exec_driver_sql("PRAGMA data_version").scalar()
-                newest = conn.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0
-                conn.rollback()
-                self.ready.set()
-                while not self.stop.is_set():
-                    now = conn.exec_driver_sql("PRAGMA data_version").scalar()
-                    if now != version:
-                        version, seen = now, time.time()
-                        rows = conn.execute(
-                            select(Alert.id, Alert.plate_read).where(Alert.id > newest)
-                        ).all()
-                        for alert_id, plate in rows:
-                            self.committed.setdefault(plate, seen)
-                            newest = max(newest, alert_id)
-                    conn.rollback()  # end the read transaction, or it never sees a commit
-                    time.sleep(0.001)
+            version = db.execute("PRAGMA data_version").fetchone()[0]
+            newest = db.execute("SELECT coalesce(max(id), 0) FROM alerts").fetchone()[0]
+            self.ready.set()
+            while not self.stop.is_set():
+                now = db.execute("PRAGMA data_version").fetchone()[0]
+                if now != version:
+                    version, seen = now, time.time()
+                    rows = db.execute(
+                        "SELECT id, plate_read FROM alerts WHERE id > ?", (newest,)
+                    ).fetchall()
+                    for alert_id, plate in rows:
+                        self.committed.setdefault(plate, seen)
+                        newest = max(newest, alert_id)
+                time.sleep(0.001)
         finally:
-            engine.dispose()
+            db.close()
 
 
 def send_times(bootstrap: str, topic: str) -> dict[str, float]:

@@ -7,7 +7,7 @@ An HOA admin sees only the own site. Resident-tagged reads never come out of a s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
@@ -72,41 +72,31 @@ def oversight_actors(principal: Principal) -> Select[str] | None:
     return select(User.username).where(User.agency_id == principal.agency_id)
 
 
-def agencies_seeing_alerts(session: Session, alerts: Sequence[Alert]) -> dict[int, set[int]]:
-    """The agencies whose officers get each alert, by alert id: the exact inverse of
-    `alerts_of_agency`, in at most three queries however many alerts there are."""
-    if not alerts:
-        return {}
-    site_of = dict(
-        session.execute(
-            select(Camera.id, Camera.site_id).where(Camera.id.in_({a.camera_id for a in alerts}))
-        ).all()
-    )
-    sharing: dict[int, set[int]] = {}
-    sites = {s for s in site_of.values() if s is not None}
-    if sites:
-        for site_id, agency_id in session.execute(
-            select(SiteSharing.site_id, SiteSharing.agency_id).where(
-                SiteSharing.site_id.in_(sites), SiteSharing.enabled.is_(True)
-            )
-        ).tuples():
-            sharing.setdefault(site_id, set()).add(agency_id)
-    lists = {a.hotlist_id for a in alerts if a.hotlist_id is not None}
-    owner_of = (
-        dict(
-            session.execute(
-                select(Hotlist.id, Hotlist.owner_agency_id).where(Hotlist.id.in_(lists))
-            ).all()
+def agencies_seeing_alerts(session: Session, alert_ids: Collection[int]) -> dict[int, set[int]]:
+    """The agencies whose officers get each alert, by alert id, in one query however many
+    there are: the exact inverse of `alerts_of_agency` (an agency sharing in the camera's site,
+    and the owner of the alert's hotlist if it has one). An id no longer stored gets none."""
+    seeing: dict[int, set[int]] = {alert_id: set() for alert_id in alert_ids}
+    if not seeing:
+        return seeing
+    rows = session.execute(
+        select(Alert.id, SiteSharing.agency_id)
+        .join(Camera, Camera.id == Alert.camera_id)
+        .join(
+            SiteSharing,
+            and_(SiteSharing.site_id == Camera.site_id, SiteSharing.enabled.is_(True)),
         )
-        if lists
-        else {}
-    )
-    seeing: dict[int, set[int]] = {}
-    for alert in alerts:
-        site = site_of.get(alert.camera_id)
-        agencies = set(sharing.get(site, ())) if site is not None else set()
-        owner = owner_of.get(alert.hotlist_id) if alert.hotlist_id is not None else None
-        seeing[alert.id] = agencies & {owner} if owner is not None else agencies
+        .outerjoin(Hotlist, Hotlist.id == Alert.hotlist_id)
+        .where(
+            Alert.id.in_(seeing),
+            or_(
+                Hotlist.owner_agency_id.is_(None),
+                Hotlist.owner_agency_id == SiteSharing.agency_id,
+            ),
+        )
+    ).all()
+    for alert_id, agency_id in rows:
+        seeing[alert_id].add(agency_id)
     return seeing
 
 

@@ -34,7 +34,7 @@ class PgWakeup:
         self._wake = wake
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="feed-wakeup", daemon=True)
-        self.notifications = 0
+        self.wakes = 0  # notifications that woke the feed
 
     def start(self) -> None:
         self._thread.start()
@@ -51,7 +51,7 @@ class PgWakeup:
                     self._wake()  # anything committed while we were not listening
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
-                            self.notifications += 1
+                            self.wakes += 1
                             self._wake()
             except psycopg.Error:
                 logger.warning(
@@ -67,7 +67,7 @@ class SqliteWakeup:
         self._check_s = check_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="feed-wakeup", daemon=True)
-        self.changes = 0
+        self.wakes = 0  # commits seen that woke the feed
 
     def start(self) -> None:
         self._thread.start()
@@ -98,7 +98,7 @@ class SqliteWakeup:
                 now = db.execute("PRAGMA data_version").fetchone()[0]
                 if now != version:
                     version = now
-                    self.changes += 1
+                    self.wakes += 1
                     self._wake()
         finally:
             db.close()

@@ -254,7 +254,7 @@ def test_feed_routing_agrees_with_the_alert_query(world: World) -> None:
     with world.session() as s:
         agencies = s.scalars(select(Agency.id)).all()
         alerts = s.scalars(select(Alert)).all()
-        routed = agencies_seeing_alerts(s, alerts)
+        routed = agencies_seeing_alerts(s, [alert.id for alert in alerts])
         for alert in alerts:
             by_query = {
                 a
