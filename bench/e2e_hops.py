@@ -6,6 +6,10 @@ the pipeline runs unchanged: the bench notes when it hands a read to the edge ou
 read back from the topic afterwards); the matcher stamps the stored read's `received_at`; an
 observer of the bench's own sees the commit (PostgreSQL: it LISTENs like the console does;
 SQLite: it watches `PRAGMA data_version` every millisecond); the SSE client notes the arrival.
+
+CreateTime has millisecond resolution, so the second hop can come out a fraction of a
+millisecond below zero. `received_at` is stamped as the matcher writes the read, after it
+fetched, parsed and matched it: the third hop holds the broker, the fetch wait and the match.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from stream.events import PlateReadEvent, Rejected, parse_event
 # (name, from, to): consecutive stamps of one trip.
 HOPS = (
     ("edge outbox write (fsync)", "put", "queued"),
-    ("forwarder picks it up, producer send", "queued", "sent"),
-    ("broker ack + matcher fetch", "sent", "received"),
-    ("matcher: match, store, commit + notify", "received", "committed"),
+    ("forwarder wakes, producer send", "queued", "sent"),
+    ("produce ack, matcher fetch, match", "sent", "received"),
+    ("matcher: alert rows, commit, notify", "received", "committed"),
     ("console: wake, feed query, SSE to client", "committed", "delivered"),
 )
 
