@@ -2,8 +2,10 @@
 the edge outbox) to the alert arriving on an officer's live feed (server-sent events), through
 the embedded broker, a matcher process and the console process, as `make run` runs them.
 
-Each alert is a different hotlisted plate, published one at a time, so every figure is one
-alert's full trip and none waits behind another.
+Each alert is a different hotlisted plate, published one at a time after an irregular gap, so
+every figure is one alert's full trip, none waits behind another and none falls into step with
+a poll interval. Each trip is also split into its hops (bench/e2e_hops.py), and the section
+counts the SQL statements of a feed page and of one live-feed poll.
 """
 
 from __future__ import annotations
@@ -121,8 +123,40 @@ class _Stamps:
 def measure(
     report: Report, alerts: int = ALERTS, *, label: str = "SQLite", database_url: str | None = None
 ) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="pw-e2e-"))
-    data = workdir / "var"
+    settings, env = _pipeline_settings(database_url)
+    plates = _plates(alerts)
+    url = settings.effective_database_url
+    camera_id, token = _prepare(url, plates)
+    load_before = load_average()
+    with Pipeline(settings, env=env) as pipeline:
+        listener = FeedListener(f"{pipeline.console_url}/api/alerts/stream", token)
+        observer = CommitObserver(url)
+        listener.start()
+        observer.start()
+        listener.connected.wait(10)
+        observer.ready.wait(10)
+        stamps = _publish(settings, pipeline.bootstrap, camera_id, plates, listener)
+        listener.stop.set()
+        observer.stop.set()
+        observer.join(10)
+        sent = send_times(pipeline.bootstrap, settings.stream.reads_topic)
+    received = received_times(url)
+    seen = (sent, received, observer.committed, listener.arrived)
+    # The first alert also pays for the consumer's start-up; not timed.
+    trips = [
+        Trip(s.put, s.queued, *(when[s.plate] for when in seen))
+        for s in stamps[1:]
+        if all(s.plate in when for when in seen)
+    ]
+    loads = f"load average {load_before} before, {load_average()} after"
+    _report(report, trips, alerts, label, loads)
+    _report_feed_queries(report, url, label)
+
+
+def _pipeline_settings(database_url: str | None) -> tuple[Settings, dict[str, str]]:
+    """Settings for a pipeline of its own (ports, data dir), and the environment its
+    processes get them from."""
+    data = Path(tempfile.mkdtemp(prefix="pw-e2e-")) / "var"
     console_port, broker_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -142,39 +176,7 @@ def measure(
         stream={"broker_port": broker_port},
         edge={"outbox_path": data / "edge-outbox.db"},
     )
-    plates = _plates(alerts)
-    url = settings.effective_database_url
-    camera_id, token = _prepare(url, plates)
-    load_before = load_average()
-    with Pipeline(settings, env=env) as pipeline:
-        listener = FeedListener(f"{pipeline.console_url}/api/alerts/stream", token)
-        observer = CommitObserver(url)
-        listener.start()
-        observer.start()
-        listener.connected.wait(10)
-        observer.ready.wait(10)
-        stamps = _publish(settings, pipeline.bootstrap, camera_id, plates, listener)
-        listener.stop.set()
-        observer.stop.set()
-        observer.join(10)
-        sent = send_times(pipeline.bootstrap, settings.stream.reads_topic)
-    received = received_times(url)
-    # The first alert also pays for the consumer's start-up; not timed.
-    trips = [
-        Trip(
-            put=s.put,
-            queued=s.queued,
-            sent=sent[s.plate],
-            received=received[s.plate],
-            committed=observer.committed[s.plate],
-            delivered=listener.arrived[s.plate],
-        )
-        for s in stamps[1:]
-        if all(s.plate in seen for seen in (sent, received, observer.committed, listener.arrived))
-    ]
-    loads = f"load average {load_before} before, {load_average()} after"
-    _report(report, trips, alerts, label, loads)
-    _report_feed_queries(report, url, label)
+    return settings, env
 
 
 def _publish(
