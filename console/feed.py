@@ -1,10 +1,10 @@
 """The live alert feed: one poller per server reads new alerts and fans them out to browsers.
 
 Polling the alerts table by primary key needs no broker in the web server, works the same
-with several servers behind a balancer, and costs one indexed query per interval. On
-PostgreSQL the matcher's notification wakes the poller at once (console/wakeup.py): push,
-with the poll as the safety net. Each event goes only to subscribers whose agency may see it
-(`agencies_seeing_alerts`).
+with several servers behind a balancer, and costs one indexed query per interval. The
+matcher's commit wakes the poller at once (console/wakeup.py: its NOTIFY on PostgreSQL, the
+changed data_version on SQLite): push, with the poll as the safety net. Each event goes only
+to subscribers whose agency may see it (`agencies_seeing_alerts`).
 
 The same poller re-checks, every `recheck_s`, that each subscriber's session or API token still
 signs its user in (one query for all streams, not one per stream): a revoked, expired or
