@@ -24,13 +24,23 @@ def image_url(read: PlateReadRow, kind: str) -> str | None:
 def alert_cards(session: Session, alerts: Sequence[Alert], agency_id: int) -> list[AlertPublic]:
     """Cards as the agency's officers see them: a later sighting by a camera the agency has
     no share in is left out, so a card never reveals where another site saw the car."""
-    if not alerts:
+    return alert_cards_by_id(session, [alert.id for alert in alerts], agency_id)
+
+
+def alert_cards_by_id(
+    session: Session, alert_ids: Sequence[int], agency_id: int
+) -> list[AlertPublic]:
+    """`alert_cards` for alerts not loaded yet, in the order given; an id no longer stored is
+    left out."""
+    if not alert_ids:
         return []
     cameras = set(session.scalars(shared_camera_ids(agency_id)))
-    views = alert_views(session, [alert.id for alert in alerts])
+    views = alert_views(session, alert_ids)
     cards = []
-    for alert in alerts:
-        view = views[alert.id]
+    for alert_id in alert_ids:
+        view = views.get(alert_id)
+        if view is None:
+            continue
         data = view.model_dump()
         data["recent_sightings"] = tuple(s for s in view.recent_sightings if s.camera_id in cameras)
         crop = f"/api/reads/{view.read_id}/crop" if view.crop_path else None

@@ -1,10 +1,10 @@
 """The live alert feed: one poller per server reads new alerts and fans them out to browsers.
 
 Polling the alerts table by primary key needs no broker in the web server, works the same
-with several servers behind a balancer, and costs one indexed query per interval. On
-PostgreSQL the matcher's notification wakes the poller at once (console/wakeup.py): push,
-with the poll as the safety net. Each event goes only to subscribers whose agency may see it
-(`agencies_seeing_alert`).
+with several servers behind a balancer, and costs one indexed query per interval. The
+matcher's commit wakes the poller at once (console/wakeup.py: its NOTIFY on PostgreSQL, the
+changed data_version on SQLite): push, with the poll as the safety net. Each event goes only
+to subscribers whose agency may see it (`agencies_seeing_alerts`).
 
 The same poller re-checks, every `recheck_s`, that each subscriber's session or API token still
 signs its user in (one query for all streams, not one per stream): a revoked, expired or
@@ -25,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts.logins import Credential, live_credentials
-from console.alerts import alert_cards
+from console.alerts import alert_cards_by_id
 from console.cursor import IdCursor
 from console.schemas.alerts import FeedEvent
-from console.scope import agencies_seeing_alert
+from console.scope import agencies_seeing_alerts
 from store.tables import Alert, AlertOutbox
 
 logger = logging.getLogger(__name__)
@@ -55,12 +55,12 @@ class _Routed:
     agency_id: int
 
 
-def _feed_kind(alert: Alert, change: str | None) -> Literal["alert", "update", "seen_again"]:
+def _feed_kind(status: str, change: str | None) -> Literal["alert", "update", "seen_again"]:
     """New alerts are announced; a sighting of a confirmed alert is announced again (the car
     the officers are after was just seen); other changes update the card quietly."""
     if change is None:
         return "alert"
-    if change == "sighting" and alert.status == "confirmed":
+    if change == "sighting" and status == "confirmed":
         return "seen_again"
     return "update"
 
@@ -165,49 +165,55 @@ class AlertFeed:
     def poll(self, listening: frozenset[int]) -> list[_Routed]:
         """New and changed alerts, each as one card per listening agency that may see it."""
         with self._factory() as session:
-            new_ids = self._alerts.take(
-                session.scalars(
-                    select(Alert.id)
-                    .where(Alert.id > self._alerts.low)
-                    .order_by(Alert.id)
-                    .limit(self._alerts.window(BATCH))
-                )
-            )
-            # Dispositions and repeat sightings are written to the outbox with their alert.
-            changes = session.execute(
-                select(AlertOutbox.id, AlertOutbox.alert_id, AlertOutbox.kind)
-                .where(AlertOutbox.id > self._outbox.low, AlertOutbox.kind != "raised")
-                .order_by(AlertOutbox.id)
-                .limit(self._outbox.window(BATCH * 5))
-            ).all()
-            fresh = set(self._outbox.take(row_id for row_id, _, _ in changes))
-            changed = {a: kind for row_id, a, kind in changes if row_id in fresh}
-            for alert_id in new_ids:
-                changed.pop(alert_id, None)
-            ids = [*new_ids, *sorted(changed)]
+            ids, changed = self._new_and_changed(session)
             if not ids:
                 return []
-            alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(ids)))}
-            ordered = [alerts[i] for i in ids if i in alerts]
+            seen_by = {
+                alert_id: agencies & listening
+                for alert_id, agencies in agencies_seeing_alerts(session, ids).items()
+            }
             # Cards per agency in one batch each (a constant number of queries), not per alert.
-            seen_by = {a.id: agencies_seeing_alert(session, a) & listening for a in ordered}
             cards = {
                 agency: {
-                    c.id: c
-                    for c in alert_cards(
-                        session, [a for a in ordered if agency in seen_by[a.id]], agency
+                    card.id: card
+                    for card in alert_cards_by_id(
+                        session, [i for i in ids if agency in seen_by[i]], agency
                     )
                 }
                 for agency in set().union(*seen_by.values())
             }
-            return [
-                _Routed(
-                    FeedEvent(kind=_feed_kind(a, changed.get(a.id)), alert=cards[agency][a.id]),
-                    agency,
-                )
-                for a in ordered
-                for agency in sorted(seen_by[a.id])
-            ]
+        return [
+            _Routed(
+                FeedEvent(kind=_feed_kind(card.status, changed.get(alert_id)), alert=card), agency
+            )
+            for alert_id in ids
+            for agency in sorted(seen_by[alert_id])
+            if (card := cards[agency].get(alert_id)) is not None
+        ]
+
+    def _new_and_changed(self, session: Session) -> tuple[list[int], dict[int, str]]:
+        """Ids of alerts new since the last poll, then of older ones changed since (with what
+        changed: a disposition or a repeat sighting)."""
+        new_ids = self._alerts.take(
+            session.scalars(
+                select(Alert.id)
+                .where(Alert.id > self._alerts.low)
+                .order_by(Alert.id)
+                .limit(self._alerts.window(BATCH))
+            )
+        )
+        # Dispositions and repeat sightings are written to the outbox with their alert.
+        changes = session.execute(
+            select(AlertOutbox.id, AlertOutbox.alert_id, AlertOutbox.kind)
+            .where(AlertOutbox.id > self._outbox.low, AlertOutbox.kind != "raised")
+            .order_by(AlertOutbox.id)
+            .limit(self._outbox.window(BATCH * 5))
+        ).all()
+        fresh = set(self._outbox.take(row_id for row_id, _, _ in changes))
+        changed = {a: kind for row_id, a, kind in changes if row_id in fresh}
+        for alert_id in new_ids:
+            changed.pop(alert_id, None)
+        return [*new_ids, *sorted(changed)], changed
 
     async def recheck(self) -> None:
         """End the streams whose credential no longer signs their user in."""

@@ -7,6 +7,8 @@ An HOA admin sees only the own site. Resident-tagged reads never come out of a s
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -80,25 +82,32 @@ def oversight_actors(principal: Principal) -> Select[str] | None:
     return select(User.username).where(User.agency_id == principal.agency_id)
 
 
-def agencies_seeing_alert(session: Session, alert: Alert) -> set[int]:
-    """The agencies whose officers get this alert: the exact inverse of `alerts_of_agency`."""
-    site_id = session.scalar(select(Camera.site_id).where(Camera.id == alert.camera_id))
-    if site_id is None:
-        return set()
-    agencies = set(
-        session.scalars(
-            select(SiteSharing.agency_id).where(
-                SiteSharing.site_id == site_id, SiteSharing.enabled.is_(True)
-            )
+def agencies_seeing_alerts(session: Session, alert_ids: Collection[int]) -> dict[int, set[int]]:
+    """The agencies whose officers get each alert, by alert id, in one query however many
+    there are: the exact inverse of `alerts_of_agency` (an agency sharing in the camera's site,
+    and the owner of the alert's hotlist if it has one). An id no longer stored gets none."""
+    seeing: dict[int, set[int]] = {alert_id: set() for alert_id in alert_ids}
+    if not seeing:
+        return seeing
+    rows = session.execute(
+        select(Alert.id, SiteSharing.agency_id)
+        .join(Camera, Camera.id == Alert.camera_id)
+        .join(
+            SiteSharing,
+            and_(SiteSharing.site_id == Camera.site_id, SiteSharing.enabled.is_(True)),
         )
-    )
-    if alert.hotlist_id is not None:
-        owner = session.scalar(
-            select(Hotlist.owner_agency_id).where(Hotlist.id == alert.hotlist_id)
+        .outerjoin(Hotlist, Hotlist.id == Alert.hotlist_id)
+        .where(
+            Alert.id.in_(seeing),
+            or_(
+                Hotlist.owner_agency_id.is_(None),
+                Hotlist.owner_agency_id == SiteSharing.agency_id,
+            ),
         )
-        if owner is not None:
-            agencies &= {owner}
-    return agencies
+    ).all()
+    for alert_id, agency_id in rows:
+        seeing[alert_id].add(agency_id)
+    return seeing
 
 
 def may_view_read_images(session: Session, principal: Principal, read: PlateReadRow) -> bool:

@@ -83,6 +83,13 @@ class ConsoleSettings(BaseModel):
     feed_poll_ms: int = Field(
         default=250, ge=20, le=5000, description="how often the feed looks for new alerts"
     )
+    feed_wake_check_ms: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="SQLite: how often the feed asks whether anything committed (PRAGMA "
+        "data_version, a shared-memory read), to look at once instead of at its next poll",
+    )
     feed_heartbeat_s: float = Field(default=15.0, gt=0)
     feed_recheck_s: float = Field(
         default=1.5,

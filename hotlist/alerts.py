@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
@@ -19,7 +19,6 @@ from store.base import utcnow
 from store.errors import NotFoundError
 from store.tables import Alert, AlertSighting, Camera, PlateReadRow, Site
 
-_Row = TypeVar("_Row", PlateReadRow, Camera, Site)
 INSTRUCTION = "Confirm with dispatch before acting."
 AlertStatus = Literal["new", "acknowledged", "confirmed", "rejected", "dismissed"]
 # A re-sighting inside the cooldown folds into an alert in one of these: the same car, the same
@@ -124,33 +123,30 @@ def alert_view(session: Session, alert_id: int) -> AlertView:
 
 
 def alert_views(session: Session, alert_ids: Sequence[int]) -> dict[int, AlertView]:
-    """Views of many alerts in five queries, however many there are (a feed page, a poll)."""
+    """Views of many alerts in two queries, however many there are (a feed page, a poll): the
+    alerts with their reads, cameras and sites joined, then their recent sightings."""
     if not alert_ids:
         return {}
-    alerts = session.scalars(select(Alert).where(Alert.id.in_(set(alert_ids)))).all()
-    reads = _by(session, PlateReadRow, PlateReadRow.read_id, {a.read_id for a in alerts})
-    cameras = _by(session, Camera, Camera.id, {a.camera_id for a in alerts})
-    sites = _by(session, Site, Site.id, {a.site_id for a in alerts if a.site_id is not None})
-    recent = _recent_sightings(session, [a.id for a in alerts])
+    rows = session.execute(
+        select(Alert, PlateReadRow, Camera, Site)
+        .outerjoin(PlateReadRow, PlateReadRow.read_id == Alert.read_id)
+        .outerjoin(Camera, Camera.id == Alert.camera_id)
+        .outerjoin(Site, Site.id == Alert.site_id)
+        .where(Alert.id.in_(set(alert_ids)))
+    ).all()
+    recent = _recent_sightings(session, [row[0].id for row in rows])
     now = utcnow()
     return {
         alert.id: _view(
             alert,
-            read=reads.get(alert.read_id),
-            camera=cameras.get(alert.camera_id),
-            site=sites.get(alert.site_id) if alert.site_id is not None else None,
+            read=read,
+            camera=camera,
+            site=site,
             recent=recent.get(alert.id, ()),
             now=now,
         )
-        for alert in alerts
+        for alert, read, camera, site in rows
     }
-
-
-def _by(session: Session, table: type[_Row], key: Any, values: set[Any]) -> dict[Any, _Row]:
-    if not values:
-        return {}
-    rows = session.scalars(select(table).where(key.in_(values))).all()
-    return {getattr(row, key.key): row for row in rows}
 
 
 def _recent_sightings(

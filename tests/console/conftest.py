@@ -23,7 +23,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import store.tables  # noqa: F401
@@ -44,6 +44,7 @@ from platewatch.settings import Settings, load_settings
 from store.base import Base
 from store.db import make_engine, make_session_factory
 from store.tables import Alert, AlertSighting, User
+from tests.conftest import scratch_pg_database
 
 PASSWORD = "correct horse battery"
 MATCH = MatchSettings(index_check_interval_s=0)
@@ -117,21 +118,6 @@ def _cheap_password_hashing() -> Iterator[None]:
     passwords._dummy_hash.cache_clear()
 
 
-def _pg_url(base_url: str) -> Iterator[str]:
-    name = f"pwc_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def world_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -139,7 +125,8 @@ def world_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'console.db'}"
         return
-    yield from _pg_url(request.getfixturevalue("pg_database_url"))
+    with scratch_pg_database(request.getfixturevalue("pg_database_url"), "pwc") as url:
+        yield url
 
 
 class Ingest:

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from console.routes import ROUTERS
-from console.scope import agencies_seeing_alert, alerts_of_agency
+from console.scope import agencies_seeing_alerts, alerts_of_agency
 from store.tables import Agency, Alert
 from tests.console.conftest import USERS, Caller, World
 
@@ -324,13 +324,15 @@ def test_feed_routing_agrees_with_the_alert_query(world: World) -> None:
     """The live feed decides per alert who gets it; it must match what the list query shows."""
     with world.session() as s:
         agencies = s.scalars(select(Agency.id)).all()
-        for alert in s.scalars(select(Alert)):
+        alerts = s.scalars(select(Alert)).all()
+        routed = agencies_seeing_alerts(s, [alert.id for alert in alerts])
+        for alert in alerts:
             by_query = {
                 a
                 for a in agencies
                 if s.scalar(select(Alert.id).where(Alert.id == alert.id, alerts_of_agency(a)))
             }
-            assert agencies_seeing_alert(s, alert) == by_query, alert.id
+            assert routed[alert.id] == by_query, alert.id
 
 
 def test_images_follow_the_read_scope(world: World, by_token: dict[str, Caller]) -> None:
