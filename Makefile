@@ -21,6 +21,7 @@ install: $(STAMP)
 
 $(MODELS_STAMP): $(STAMP)
 	$(BIN)/platewatch models fetch --pack offline
+	$(BIN)/python -m alpr.quantize "$(PLATEWATCH_MODELS__CACHE_DIR)"
 	touch $(MODELS_STAMP)
 
 models: $(MODELS_STAMP)

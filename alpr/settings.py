@@ -32,6 +32,11 @@ class ModelSettings(BaseModel):
         description="long side of the detector input for video and streams (frames are many, "
         "plates are seen several times, so a smaller input trades little recall for speed)",
     )
+    detector_precision: Literal["fp16", "int8"] = Field(
+        default="int8",
+        description="int8: a statically quantised copy of platedet, built into the cache from "
+        "the verified file (see BENCHMARKS.md, Detector speed); fp16: platedet as shipped",
+    )
     detector_threads: int = Field(default=2, ge=1)
     ocr_threads: int = Field(default=1, ge=1)
     detector_confidence: float = Field(default=0.3, gt=0, lt=1)
