@@ -91,7 +91,9 @@ def float32_graph(graph: bytes) -> bytes:
             if node.op_type == "Cast" and attr.name == "to" and attr.i == TensorProto.FLOAT16:
                 attr.i = TensorProto.FLOAT
             elif node.op_type == "Constant" and attr.t.data_type == TensorProto.FLOAT16:
-                attr.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(attr.t).astype(np.float32)))
+                attr.t.CopyFrom(
+                    numpy_helper.from_array(numpy_helper.to_array(attr.t).astype(np.float32))
+                )
     for value in [*model.graph.input, *model.graph.output]:
         if value.type.tensor_type.elem_type == TensorProto.FLOAT16:
             value.type.tensor_type.elem_type = TensorProto.FLOAT
@@ -197,8 +199,8 @@ class PlateDetector(BaseDetector):  # type: ignore[misc]  # fast-alpr ships no t
         )
         # platedet was exported from an RGB-trained model; frames arrive in OpenCV's BGR.
         rgb = canvas[:, :, ::-1].transpose(2, 0, 1)[None]
-        dtype = self.input_dtype
-        return (rgb.astype(dtype) / dtype(255)), scale, pad_x, pad_y
+        scaled = rgb.astype(self.input_dtype) / np.array(255, self.input_dtype)
+        return scaled, scale, pad_x, pad_y
 
 
 def _decode(outputs: list[Any], conf_threshold: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""The int8 plate detector: platedet's head cut, statically quantised (QDQ), kept in the model cache.
+"""The int8 plate detector: platedet's head cut, statically quantised (QDQ), in the model cache.
 
 It is derived from the verified platedet file, never shipped: weights per channel int8,
 activations uint8 with ranges calibrated once on the sample photos and clip frames (never the dev
@@ -16,10 +16,13 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from onnxruntime.quantization import CalibrationDataReader
 
 from alpr.detector import PlateDetector, float32_graph, head_only_graph
 from alpr.packs import offline_dir, offline_from_dir, sha256_of
@@ -75,7 +78,10 @@ def _is_current(model: Path, want: DerivedRecord) -> bool:
 def int8_detector(source: Path, cache_dir: Path) -> Path:
     """The derived int8 model of `source` (a verified platedet file), rebuilt when stale."""
     if not RANGES.is_file():
-        msg = f"{RANGES}: calibration ranges missing; reinstall platewatch or set detector_precision=fp16"
+        msg = (
+            f"{RANGES}: calibration ranges missing; reinstall platewatch or set "
+            "models.detector_precision=fp16"
+        )
         raise FileNotFoundError(msg)
     target = derived_path(cache_dir)
     want = DerivedRecord(
@@ -92,13 +98,15 @@ def int8_detector(source: Path, cache_dir: Path) -> Path:
     return target
 
 
-def _quantize(fp32_model: Path, out: Path, ranges: Path, reader: object = None) -> None:
+def _quantize(
+    fp32_model: Path, out: Path, ranges: Path, reader: CalibrationDataReader | None = None
+) -> None:
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     quantize_static(
         str(fp32_model),
         str(out),
-        reader,  # type: ignore[arg-type]  # None when the ranges file is given
+        reader,  # None when the ranges file is given
         quant_format=QuantFormat.QDQ,
         per_channel=True,
         activation_type=QuantType.QUInt8,
