@@ -153,10 +153,11 @@ class PlateDetector(BaseDetector):  # type: ignore[misc]  # fast-alpr ships no t
             from alpr.quantize import int8_detector
 
             graph = int8_detector(model_path, settings.cache_dir).read_bytes()
+        confidence = settings.detector_confidence
         return cls(
             model_path,
             input_size=settings.detector_input,
-            conf_threshold=settings.detector_confidence or OPERATING_CONFIDENCE[precision],
+            conf_threshold=OPERATING_CONFIDENCE[precision] if confidence is None else confidence,
             threads=settings.detector_threads,
             graph=graph,
         )

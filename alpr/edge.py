@@ -79,7 +79,9 @@ class EdgeReader:
             # Nothing changed since the last detection: no new plate, and plates in view
             # (parked, or waiting at a light) are still where they were.
             for track in self.tracker.tracks:
-                track.last_seen = frame.stream_time
+                # A track the last detection missed is not in view either: it may time out.
+                if track.last_seen >= self._last_detect:
+                    track.last_seen = frame.stream_time
             self.stats.skipped_still += 1
             return False
         since = frame.stream_time - self._last_detect
@@ -93,7 +95,10 @@ class EdgeReader:
     def _detect_and_read(self, frame: Frame) -> None:
         at = frame.stream_time
         started = time.perf_counter()
-        detections = self.reader.detect(frame.image, self.stream_input)
+        floor = self.edge.min_detector_confidence
+        detections = [
+            d for d in self.reader.detect(frame.image, self.stream_input) if d[1] >= floor
+        ]
         self.stats.detect_seconds += time.perf_counter() - started
         self.stats.detected += 1
         tracks = self.tracker.assign([box for box, _ in detections], at)

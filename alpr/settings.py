@@ -65,6 +65,14 @@ class EdgeSettings(BaseModel):
     outbox_budget_mb: int = Field(default=512, ge=1)
     track_timeout_s: float = Field(default=1.5, gt=0)
     max_pass_s: float = Field(default=30.0, gt=0)
+    min_detector_confidence: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="video and streams: detections below this are not tracked. A plate in view "
+        "is seen on many frames, so the faint boxes the photo operating point keeps (int8 0.2) "
+        "add false passes there, not plates",
+    )
     min_read_confidence: float = Field(
         default=0.3,
         ge=0,

@@ -14,9 +14,19 @@ from pathlib import Path
 
 from bench.report import HEADER, Report, machine_description, now, split_sections
 
-STAGES = ("alpr", "detector", "hotlist", "stream", "console", "retention", "e2e", "drill")
+STAGES = (
+    "alpr",
+    "detector",
+    "detector-clip",
+    "hotlist",
+    "stream",
+    "console",
+    "retention",
+    "e2e",
+    "drill",
+)
 # Stages whose module is not bench.<stage>_bench.
-MODULES = {"detector": "bench.detector_sweep"}
+MODULES = {"detector": "bench.detector_sweep", "detector-clip": "bench.detector_clip"}
 
 
 def main(argv: list[str]) -> int:

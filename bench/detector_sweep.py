@@ -1,6 +1,5 @@
 """Detector speed sweep: recall and ms of platedet at each input size, precision, graph
-optimisation level and thread count, then detect + read and the sample clip, today against the
-new defaults.
+optimisation level and thread count, then detect + read, today against the new defaults.
 
 Every setting runs on the same photo one after another (the order rotating per photo), so the
 load of a shared machine falls on all of them alike; ratios are per-photo medians against
@@ -24,16 +23,14 @@ import numpy as np
 
 from alpr.ctc import Reading
 from alpr.detector import Optimization, PlateDetector, float32_graph, head_only_graph
-from alpr.edge import EdgeReader
 from alpr.evaluate import Figures, LabelledPlate, PlateOutcome, load_labels, match
 from alpr.models import Models, load_models
 from alpr.packs import fetch_offline
 from alpr.quantize import int8_detector
 from alpr.read import Box
 from alpr.recognize import Observation, PlateReader
-from alpr.settings import EdgeSettings, ModelSettings
-from alpr.sources import Frame, load_image, open_source
-from alpr.tracker import PassTracker
+from alpr.settings import ModelSettings
+from alpr.sources import load_image, open_source
 from bench.report import Figure, Report
 
 SECTION = "Detector speed"
@@ -267,75 +264,8 @@ def _pct(share: float | None) -> str:
     return f"{100 * (share or 0.0):.2f}%"
 
 
-class TodaysTracker(PassTracker):
-    """The tracker before detection reuse: any unsettled track, even one the last detection
-    missed, kept the detector on every frame until it timed out."""
-
-    def reading_due(self, detected_at: float) -> bool:
-        del detected_at
-        return any(not t.settled for t in self.tracks)
-
-
-@dataclass(frozen=True)
-class ClipRun:
-    name: str
-    models: Models
-    stream_input: int
-    todays_tracker: bool
-
-
-def _run_clip(run: ClipRun, frames: list[Frame], edge: EdgeSettings) -> tuple[float, str]:
-    engine = EdgeReader(
-        PlateReader(run.models, edge.region),
-        edge,
-        stream_input=run.stream_input,
-        photo_input=ModelSettings().detector_input,
-    )
-    if run.todays_tracker:
-        engine.tracker = TodaysTracker(
-            timeout_s=edge.track_timeout_s,
-            max_pass_s=edge.max_pass_s,
-            settled_confidence=edge.settled_confidence,
-            settled_frames=edge.settled_frames,
-        )
-    started = time.perf_counter()
-    finished = [p for f in frames for p in engine.process(f)] + engine.flush()
-    fps = len(frames) / (time.perf_counter() - started)
-    reads = [p.vote.text for p in finished if p.vote.confidence >= edge.min_read_confidence]
-    stats = engine.stats
-    return (
-        fps,
-        f"detector on {stats.detected} frames, OCR {stats.recognized_plates} plates, reads {reads}",
-    )
-
-
-def clip_fps(
-    report: Report, runs: list[ClipRun], edge: EdgeSettings, frames: list[Frame], reps: int = 2
-) -> None:
-    """The edge reader on every frame of the sample clip, each run in turn, `reps` times."""
-    fps: dict[str, list[float]] = {r.name: [] for r in runs}
-    seen: dict[str, str] = {}
-    for rep in range(reps):
-        for run in runs if rep % 2 == 0 else runs[::-1]:
-            fps[run.name].append((result := _run_clip(run, frames, edge))[0])
-            seen[run.name] = result[1]
-    today = runs[0].name
-    for run in runs[1:]:
-        ratios = [a / b for a, b in zip(fps[run.name], fps[today], strict=True)]
-        _add(
-            report,
-            f"license_plate.mp4 frames/s, edge reader (every frame), {run.name}",
-            statistics.median(fps[run.name]),
-            "frames/s",
-            baseline=today,
-            baseline_value=statistics.median(fps[today]),
-            notes=f"{len(frames)} frames, {reps} runs each, in turn; per-run ratios "
-            f"{', '.join(f'{r:.2f}' for r in ratios)}; {seen[run.name]}; today: {seen[today]}",
-        )
-
-
-def run(report: Report, photos: int | None = None, clip_frames: int | None = None) -> None:
-    """The whole sweep; `photos` and `clip_frames` cut it short for a smoke run."""
+def run(report: Report, photos: int | None = None) -> None:
+    """The whole sweep; `photos` cuts it short for a smoke run. The clip: bench/detector_clip.py."""
     cache_dir = ModelSettings().cache_dir
     source = fetch_offline(cache_dir).detector
     labels = load_labels(DEV / "labels.csv")
@@ -345,18 +275,8 @@ def run(report: Report, photos: int | None = None, clip_frames: int | None = Non
     today = load_models(ModelSettings(cache_dir=cache_dir, **TODAY_MODELS), "offline")
     new = load_models(ModelSettings(cache_dir=cache_dir), "offline")
     detect_and_read(report, today, new, labels)
-    stream_input = ModelSettings().stream_detector_input
-    runs = [
-        ClipRun(
-            "today's pack and tracker", today, int(TODAY_MODELS["stream_detector_input"]), True
-        ),
-        ClipRun("new detector, today's tracker", new, stream_input, True),
-        ClipRun("new defaults (new detector, detection reuse)", new, stream_input, False),
-    ]
-    frames = list(open_source(str(CLIP)))[:clip_frames]
-    clip_fps(report, runs, EdgeSettings(), frames)
 
 
 if __name__ == "__main__":
-    # A smoke run that writes nothing: `python -m bench.detector_sweep PHOTOS CLIP_FRAMES`.
-    run(Report(), int(sys.argv[1]), int(sys.argv[2]))
+    # A smoke run that writes nothing: `python -m bench.detector_sweep PHOTOS`.
+    run(Report(), int(sys.argv[1]))
