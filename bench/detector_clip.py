@@ -111,6 +111,13 @@ def run(report: Report, clip_frames: int | None = None, reps: int = 2) -> None:
             True,
             todays_edge,
         ),
+        ClipRun(
+            "today's pack, detection reuse",
+            today,
+            int(TODAY_MODELS["stream_detector_input"]),
+            False,
+            todays_edge,
+        ),
         ClipRun("new detector, today's tracker", new, stream_input, True, EdgeSettings()),
         ClipRun(
             "new defaults (new detector, detection reuse)", new, stream_input, False, EdgeSettings()
