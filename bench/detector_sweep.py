@@ -41,7 +41,7 @@ SAMPLES = SHARED / "samples"
 CLIP = SAMPLES / "license_plate.mp4"
 CLIP_STEP = 10
 SIZES = (640, 512, 480, 416, 384, 320)
-# Threads and optimisation level do not change what is found; they are timed on every 6th photo.
+# Threads and optimisation level change what is found by rounding at most: timed on every 6th photo.
 TIMING_STEP = 6
 Precision = Literal["fp16", "int8", "dynamic"]
 NO_READING = Reading("", (), (), 0.0, 0)
@@ -278,5 +278,12 @@ def run(report: Report, photos: int | None = None) -> None:
 
 
 if __name__ == "__main__":
-    # A smoke run that writes nothing: `python -m bench.detector_sweep PHOTOS`.
-    run(Report(), int(sys.argv[1]))
+    # `python -m bench.detector_sweep calibrate` rewrites alpr/platedet_int8_ranges.json;
+    # `python -m bench.detector_sweep PHOTOS` is a smoke run that writes nothing.
+    if sys.argv[1] == "calibrate":
+        from alpr.quantize import calibrate
+
+        used = calibrate(fetch_offline(ModelSettings().cache_dir).detector, calibration_frames())
+        print(f"calibrated on {used} letterboxed frames")
+    else:
+        run(Report(), int(sys.argv[1]))
