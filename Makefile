@@ -29,6 +29,7 @@ $(MODELS_STAMP): $(STAMP)
 
 models: $(STAMP)
 	$(BIN)/platewatch models fetch --pack offline
+	$(BIN)/python -m alpr.quantize "$(PLATEWATCH_MODELS__CACHE_DIR)"
 	@$(BIN)/platewatch models fetch --pack fused \
 	  || { [ -n "$(MODELS_FROM)" ] && $(BIN)/platewatch models fetch --pack fused --from "$(MODELS_FROM)"; } \
 	  || echo "no CCT recognizer to be had: reads use the offline pack"

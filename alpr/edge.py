@@ -1,9 +1,10 @@
 """The edge reader: frames in, one `PlateRead` per vehicle pass out.
 
 Per frame it decides how much work the frame deserves: none when nothing moved and no plate is
-in view (motion gate); a detection every few frames when every plate in view is already read
-with confidence (keep-alive, no OCR); otherwise detection, then OCR of the not-yet-settled plates
-in one batch. Photos (a folder, an image) are read whole, each detection its own pass.
+in view (motion gate); a detection every few frames when no plate found by the last detection
+still wants reading (all read with confidence, or only missed ones left: keep-alive, no OCR);
+otherwise detection, then OCR of the not-yet-settled plates in one batch. Photos (a folder, an
+image) are read whole, each detection its own pass.
 """
 
 from __future__ import annotations
@@ -73,15 +74,18 @@ class EdgeReader:
         if self._reference is not None:
             moved = float(np.mean(cv2.absdiff(small, self._reference) > MOTION_DELTA))
         still = moved < self.edge.motion_threshold
-        if still and (not self.tracker.tracks or self.tracker.all_settled):
+        due = self.tracker.reading_due(self._last_detect)
+        if still and not due:
             # Nothing changed since the last detection: no new plate, and plates in view
             # (parked, or waiting at a light) are still where they were.
             for track in self.tracker.tracks:
-                track.last_seen = frame.stream_time
+                # A track the last detection missed is not in view either: it may time out.
+                if track.last_seen >= self._last_detect:
+                    track.last_seen = frame.stream_time
             self.stats.skipped_still += 1
             return False
         since = frame.stream_time - self._last_detect
-        if self.tracker.all_settled and since < self.edge.keepalive_s:
+        if self.tracker.tracks and not due and since < self.edge.keepalive_s:
             self.stats.skipped_settled += 1
             return False
         self._reference = small
@@ -91,7 +95,10 @@ class EdgeReader:
     def _detect_and_read(self, frame: Frame) -> None:
         at = frame.stream_time
         started = time.perf_counter()
-        detections = self.reader.detect(frame.image, self.stream_input)
+        floor = self.edge.min_detector_confidence
+        detections = [
+            d for d in self.reader.detect(frame.image, self.stream_input) if d[1] >= floor
+        ]
         self.stats.detect_seconds += time.perf_counter() - started
         self.stats.detected += 1
         tracks = self.tracker.assign([box for box, _ in detections], at)

@@ -154,11 +154,6 @@ def load_models(settings: ModelSettings, spec: str | None = None) -> Models:
     from alpr.corners import CornerDetector
     from alpr.detector import PlateDetector
 
-    detector = PlateDetector(
-        pack.detector,
-        input_size=settings.detector_input,
-        conf_threshold=settings.detector_confidence,
-        threads=settings.detector_threads,
-    )
+    detector = PlateDetector.from_settings(pack.detector, settings)
     corners = CornerDetector(pack.corners, threads=settings.ocr_threads) if pack.corners else None
     return Models(pack, detector, OfflineRecognizer(pack, settings.ocr_threads), corners)

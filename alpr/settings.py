@@ -41,9 +41,20 @@ class ModelSettings(BaseModel):
         description="long side of the detector input for video and streams (frames are many, "
         "plates are seen several times, so a smaller input trades little recall for speed)",
     )
+    detector_precision: Literal["fp16", "int8"] = Field(
+        default="int8",
+        description="int8: a statically quantised copy of platedet, built into the cache from "
+        "the verified file (see BENCHMARKS.md, Detector speed); fp16: platedet as shipped",
+    )
     detector_threads: int = Field(default=2, ge=1)
     ocr_threads: int = Field(default=1, ge=1)
-    detector_confidence: float = Field(default=0.3, gt=0, lt=1)
+    detector_confidence: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="boxes below this are dropped; unset: the precision's own operating point "
+        "(fp16 0.3; int8 scores sit a little lower, so 0.2 finds the same plates)",
+    )
 
 
 class EdgeSettings(BaseModel):
@@ -63,6 +74,14 @@ class EdgeSettings(BaseModel):
     outbox_budget_mb: int = Field(default=512, ge=1)
     track_timeout_s: float = Field(default=1.5, gt=0)
     max_pass_s: float = Field(default=30.0, gt=0)
+    min_detector_confidence: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="video and streams: detections below this are not tracked. A plate in view "
+        "is seen on many frames, so the faint boxes the photo operating point keeps (int8 0.2) "
+        "add false passes there, not plates",
+    )
     min_read_confidence: float = Field(
         default=0.3,
         ge=0,

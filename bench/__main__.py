@@ -14,7 +14,19 @@ from pathlib import Path
 
 from bench.report import HEADER, Report, machine_description, now, split_sections
 
-STAGES = ("alpr", "hotlist", "stream", "console", "retention", "e2e", "drill")
+STAGES = (
+    "alpr",
+    "detector",
+    "detector-clip",
+    "hotlist",
+    "stream",
+    "console",
+    "retention",
+    "e2e",
+    "drill",
+)
+# Stages whose module is not bench.<stage>_bench.
+MODULES = {"detector": "bench.detector_sweep", "detector-clip": "bench.detector_clip"}
 
 
 def main(argv: list[str]) -> int:
@@ -28,7 +40,7 @@ def main(argv: list[str]) -> int:
     sections = split_sections(target.read_text(encoding="utf-8")) if target.exists() else {}
     failed: list[str] = []
     for stage in chosen:
-        module = importlib.import_module(f"bench.{stage}_bench")
+        module = importlib.import_module(MODULES.get(stage, f"bench.{stage}_bench"))
         print(f"[bench] --- {stage}", flush=True)
         report = Report()
         started = now()

@@ -84,3 +84,21 @@ def test_static_scene_is_not_looked_at(settings: Settings, reader: PlateReader) 
         edge.process(Frame(image, start, i / 15, i, "synthetic"))
     assert edge.stats.detected == 1
     assert edge.stats.skipped_still == 19
+
+
+def test_video_ignores_boxes_below_the_tracking_floor(
+    settings: Settings, reader: PlateReader, samples: Path
+) -> None:
+    frames = list(open_source(str(samples / "license_plate.mp4"), max_fps=15))[:12]
+    floors = {}
+    for floor in (0.3, 0.99):
+        edge = EdgeReader(
+            reader,
+            settings.edge.model_copy(update={"min_detector_confidence": floor}),
+            stream_input=512,
+            photo_input=640,
+        )
+        passes = [p for f in frames for p in edge.process(f)] + edge.flush()
+        floors[floor] = [p.vote.text for p in passes]
+    assert floors[0.3] == [CLIP_PLATE]
+    assert floors[0.99] == []

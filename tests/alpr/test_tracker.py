@@ -77,9 +77,21 @@ def test_settles_after_agreeing_confident_frames() -> None:
     assert not track.settled
     observe(tracker, [box_at(104)], 0.07)
     observe(tracker, [box_at(108)], 0.13)
-    assert track.settled and tracker.all_settled
+    assert track.settled and not tracker.reading_due(0.13)
     (unsure,) = observe(tracker, [box_at(900)], 0.2, p=0.6)
-    assert not unsure.settled and not tracker.all_settled
+    assert not unsure.settled and tracker.reading_due(0.2)
+
+
+def test_a_plate_missed_by_the_last_detection_waits_for_the_keep_alive() -> None:
+    # A one-frame false detection must not keep the detector on every frame until it times out.
+    tracker = PassTracker(timeout_s=1.5, max_pass_s=30, settled_confidence=0.9, settled_frames=3)
+    for i in range(3):
+        observe(tracker, [box_at(100 + 4 * i)], i / 15)
+    (ghost,) = observe(tracker, [box_at(900)], 3 / 15, p=0.6)
+    assert tracker.reading_due(3 / 15)
+    observe(tracker, [box_at(112)], 4 / 15)
+    assert not ghost.settled and ghost in tracker.tracks
+    assert not tracker.reading_due(4 / 15)
 
 
 def test_best_view_prefers_a_whole_plate_to_one_cut_by_the_frame_edge() -> None:
