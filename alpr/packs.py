@@ -90,6 +90,8 @@ class PackFiles:
     recognizer: Path
     corners: Path | None = None
     recognizer_config: Path | None = None
+    cct_model: Path | None = None
+    cct_config: Path | None = None
 
 
 def offline_dir(cache_dir: Path) -> Path:

@@ -35,6 +35,11 @@ class ModelSettings(BaseModel):
     detector_threads: int = Field(default=2, ge=1)
     ocr_threads: int = Field(default=1, ge=1)
     detector_confidence: float = Field(default=0.3, gt=0, lt=1)
+    recognizer: Literal["auto", "fused", "cct", "ppocr"] = Field(
+        default="auto",
+        description="fused (PP-OCRv4 and CCT together), cct or ppocr alone; auto: fused when "
+        "the pack holds the CCT model, else ppocr",
+    )
 
 
 class EdgeSettings(BaseModel):
