@@ -17,8 +17,8 @@ import numpy as np
 CropName = Literal["tight", "band", "rectified", "wide"]
 BAND_TOP = 0.15
 BAND_BOTTOM = 0.10
-WIDE_X = 0.08
-WIDE_Y = 0.15
+WIDE_X = 0.1
+WIDE_Y = 0.2
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ a pad after the last character), so they are aligned on whole texts rather than 
 each candidate text is scored by its CTC forward probability under PP-OCRv4 (summed over every
 path spelling it, blank and separator alike), by the probability of its characters and then
 pads under CCT's slots, and by the region's format prior (a text no listed format spells pays
-`free_penalty` nats). Candidates are both models' free and format-constrained readings of every
-crop, those with one character dropped (emblems read as characters), and the per-position best
-of the fused score, repeated until no single character change scores higher.
+`free_penalty` nats). Candidates are both models' free readings of every crop, CCT's format-
+constrained ones, and from the best of them the per-position best of the fused score, repeated
+until no single character change scores higher.
 
 Per position, the character shares are the fused score of the text with that one character
 changed, so the char confidences, runner-ups and the matcher's verify tier see what both
@@ -27,7 +27,6 @@ from alpr.ctc import (
     SEPARATOR,
     TOP_CHOICES,
     Reading,
-    constrained_reading,
     greedy_reading,
 )
 from alpr.formats import (
@@ -52,7 +51,6 @@ class FusionWeights:
     cct: float = 1.0
     free_penalty: float = FREE_PENALTY
     sharpness: float = 1.0
-    drop_candidates: bool = True
 
 
 @dataclass(frozen=True)
@@ -157,20 +155,15 @@ class _Scorer:
 def _candidates(
     evidence: PlateEvidence, patterns: Sequence[str], weights: FusionWeights
 ) -> set[str]:
+    """Both models' free readings of every crop, and CCT's under each format (CTC's
+    format-constrained paths add nothing here that the refinement does not find)."""
     found: list[Reading | None] = []
-    for q in evidence.ctc if weights.ctc else ():
-        free = greedy_reading(q)
-        found.append(free)
-        found += [constrained_reading(q, p) for p in patterns if abs(len(p) - len(free.text)) <= 1]
+    if weights.ctc:
+        found += [greedy_reading(q) for q in evidence.ctc]
     for output in evidence.cct if weights.cct else ():
         found.append(slot_reading(output.slots, None))
         found += [slot_reading(output.slots, p) for p in patterns]
-    texts = {r.text for r in found if r is not None and MIN_CHARS <= len(r.text) <= MAX_CHARS}
-    if weights.drop_candidates:
-        texts |= {
-            t[:i] + t[i + 1 :] for t in list(texts) for i in range(len(t)) if len(t) > MIN_CHARS
-        }
-    return texts
+    return {r.text for r in found if r is not None and MIN_CHARS <= len(r.text) <= MAX_CHARS}
 
 
 def _substitutions(text: str) -> list[str]:

@@ -37,6 +37,8 @@ RecognizerName = Literal["ppocr", "cct", "fused"]
 RECOGNIZERS: Final = ("auto", "ppocr", "cct", "fused")
 # Measured on openalpr-dev (BENCHMARKS.md): CCT reads best from the box with a margin alone.
 CCT_CROPS: tuple[CropName, ...] = ("wide",)
+PPOCR_CROPS: tuple[CropName, ...] = ("tight", "band", "rectified")
+FUSED_PPOCR_CROPS: tuple[CropName, ...] = ("tight", "band")
 T = TypeVar("T")
 
 
@@ -65,7 +67,7 @@ class OfflineRecognizer(Recognizer):
     """PP-OCRv4 alone: each crop's CTC probabilities under the format priors, best crop wins."""
 
     name: RecognizerName = "ppocr"
-    crops: tuple[CropName, ...] = ("tight", "band", "rectified")
+    crops: tuple[CropName, ...] = PPOCR_CROPS
 
     def __init__(self, pack: PackFiles, threads: int) -> None:
         from alpr.ocr import PlateOCR
@@ -115,7 +117,7 @@ class FusedRecognizer(Recognizer):
     def read(
         self, plates: Sequence[PlateCrops], region: str | None
     ) -> list[tuple[Reading, str | None] | None]:
-        ctc_crops = [p.pick(self.ppocr.crops) for p in plates]
+        ctc_crops = [p.pick(FUSED_PPOCR_CROPS) for p in plates]
         cct_crops = [p.pick(self.cct.crops) for p in plates]
         ctc = self.ppocr.plate_ocr.probabilities([c for crops in ctc_crops for c in crops])
         slots = self.cct.cct.outputs([c for crops in cct_crops for c in crops])
