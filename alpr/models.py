@@ -179,10 +179,11 @@ def load_pack(settings: ModelSettings, pack: PackFiles, recognizer: str | None =
         threads=settings.detector_threads,
     )
     corners = CornerDetector(pack.corners, threads=settings.ocr_threads) if pack.corners else None
-    return Models(pack, detector, _recognizer(settings, pack, choice), corners)
+    return Models(pack, detector, recognizer_for(settings, pack, choice), corners)
 
 
-def _recognizer(settings: ModelSettings, pack: PackFiles, choice: str) -> Recognizer:
+def recognizer_for(settings: ModelSettings, pack: PackFiles, choice: str) -> Recognizer:
+    """The recognizer `choice` (auto, ppocr, cct, fused) on the pack's files."""
     if choice not in RECOGNIZERS:
         msg = f"recognizer {choice!r}: choose one of {', '.join(RECOGNIZERS)}"
         raise ModelsUnavailableError(msg)
