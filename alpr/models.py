@@ -47,6 +47,8 @@ class Recognizer(ABC):
 
     ocr: BaseOCR
     name: RecognizerName
+    # The crops it reads; the others are not cut (the corner model runs only for `rectified`).
+    uses: tuple[CropName, ...]
 
     @abstractmethod
     def read(
@@ -67,7 +69,7 @@ class OfflineRecognizer(Recognizer):
     """PP-OCRv4 alone: each crop's CTC probabilities under the format priors, best crop wins."""
 
     name: RecognizerName = "ppocr"
-    crops: tuple[CropName, ...] = PPOCR_CROPS
+    uses = crops = PPOCR_CROPS
 
     def __init__(self, pack: PackFiles, threads: int) -> None:
         from alpr.ocr import PlateOCR
@@ -86,7 +88,7 @@ class CctRecognizer(Recognizer):
     """fast-plate-ocr's CCT alone, its slot probabilities under the format priors."""
 
     name: RecognizerName = "cct"
-    crops: tuple[CropName, ...] = CCT_CROPS
+    uses = crops = CCT_CROPS
 
     def __init__(self, model: Path, config: Path, threads: int) -> None:
         from alpr.cct import CctOCR
@@ -109,6 +111,7 @@ class FusedRecognizer(Recognizer):
     """Both: PP-OCRv4's CTC frames and CCT's slots scored together per text (`alpr.fusion`)."""
 
     name: RecognizerName = "fused"
+    uses = FUSED_PPOCR_CROPS + CCT_CROPS
 
     def __init__(self, ppocr: OfflineRecognizer, cct: CctRecognizer) -> None:
         self.ppocr, self.cct = ppocr, cct

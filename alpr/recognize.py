@@ -98,7 +98,7 @@ class PlateReader:
         return PlateCrops(tight, band(tight), self._rectified(frame, box), wide)
 
     def _rectified(self, frame: np.ndarray, box: Box) -> np.ndarray | None:
-        if self.models.corners is None:
+        if self.models.corners is None or "rectified" not in self.models.recognizer.uses:
             return None
         width, height = box.x2 - box.x1, box.y2 - box.y1
         left = max(0, int(box.x1 - WINDOW_MARGIN_X * width))

@@ -48,6 +48,8 @@ def _figure(section: str, name: str, value: float, unit: str, **extra: Any) -> F
 
 
 def _pct(outcomes: list[PlateOutcome], test: str = "exact") -> float:
+    if not outcomes:
+        return float("nan")
     hits = sum(o.exact if test == "exact" else o.within_one_edit for o in outcomes)
     return 100 * hits / max(1, len(outcomes))
 
