@@ -189,6 +189,7 @@ def eval_command(
     """Measure detection recall and read accuracy on labelled photos (--crops: on their
     labelled plate boxes, recognizers only)."""
     from alpr.evaluate import LabelsError, load_labels
+    from alpr.packs import ModelsUnavailableError
     from alpr.reading import evaluate_labels
 
     settings = settings_of(config)
@@ -200,16 +201,19 @@ def eval_command(
         rows = load_labels(labels)[:limit]
     except LabelsError as exc:
         _fail(str(exc))
-    result = evaluate_labels(
-        settings,
-        rows,
-        images,
-        models=models,
-        region=region,
-        on_error=lambda message: typer.echo(message, err=True),
-        recognizer=_check_recognizer(recognizer),
-        crops=crops,
-    )
+    try:
+        result = evaluate_labels(
+            settings,
+            rows,
+            images,
+            models=models,
+            region=region,
+            on_error=lambda message: typer.echo(message, err=True),
+            recognizer=_check_recognizer(recognizer),
+            crops=crops,
+        )
+    except ModelsUnavailableError as exc:
+        _fail(str(exc))
     summary = result.summary()
     summary["mode"] = "crops" if crops else "photos"
     if as_json:
