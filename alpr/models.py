@@ -1,9 +1,11 @@
 """Loading a model pack into the objects that read plates, behind fast-alpr's hooks.
 
-`load_models` returns a detector (`fast_alpr.BaseDetector`) and a recognizer that turns the crop
-variants of each plate into one reading. With the offline pack the recognizer keeps the CTC
-probabilities and applies the format priors; with the hub pack it uses fast-plate-ocr's reading.
-`Models.alpr()` gives a plain `fast_alpr.ALPR` on the same weights (the naive per-frame loop).
+`load_models` returns a detector (`fast_alpr.BaseDetector`) and a recognizer that turns the crops
+of each plate into one reading: `ppocr` (PP-OCRv4's CTC probabilities under the format priors,
+today's offline pack), `cct` (fast-plate-ocr's CCT slots under the same priors) or `fused` (both
+scored together per text, `alpr.fusion`), chosen by `ModelSettings.recognizer`; `auto` is fused
+when the pack holds the CCT files. `Models.alpr()` gives a plain `fast_alpr.ALPR` on the same
+weights (the naive per-frame loop).
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""One frame in, plate observations out: detect, cut crop variants, recognize all in one batch.
+"""One frame in, plate observations out: detect, cut the plate crops, recognize all in one batch.
 
-Each plate is read from up to three crops: the detector's box, the box's character band (US
-plates carry a state name above and a slogan below the characters, which a one-line recognizer
-otherwise reads as extra characters), and that band after perspective rectification on the
-plate's corners. The recognizer's per-frame probabilities pick the best of the three.
+Each plate is cut once into the crops of `alpr.crops` (tight, band, rectified, wide); the
+recognizer reads the ones it uses (the corner model runs only when one of them is `rectified`)
+and turns them into one reading.
 """
 
 from __future__ import annotations
