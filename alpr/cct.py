@@ -24,6 +24,8 @@ from alpr.detector import session_options
 PAD = len(ALPHABET)  # column of the pad symbol in a slot matrix
 # A country the model names with less confidence than this is not reported.
 MIN_REGION_P = 0.5
+# Countries of the head whose plate conventions `alpr.formats` knows.
+FORMAT_REGIONS = {"United States": "us", "Brazil": "br"}
 
 
 class CctConfigError(ValueError):

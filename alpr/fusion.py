@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alpr.cct import PAD, CctOutput, slot_reading
+from alpr.cct import FORMAT_REGIONS, PAD, CctOutput, slot_reading
 from alpr.ctc import (
     ALPHABET,
     SEPARATOR,
@@ -219,9 +219,9 @@ def fuse(
     pattern = scorer.pattern_of(text)
     reading = _reading(text, grid, scorer.scores([text])[0], pattern, weights.sharpness)
     chosen_region = pattern_region(pattern, region)
-    reading = substitute(reading, chosen_region)
-    if chosen_region is None:
-        named = [o for o in evidence.cct if o.region is not None]
-        if named:
-            chosen_region = max(named, key=lambda o: o.region_p).region
-    return reading, chosen_region
+    if chosen_region is not None:
+        return substitute(reading, chosen_region), chosen_region
+    named = [o for o in evidence.cct if o.region is not None]
+    country = max(named, key=lambda o: o.region_p).region if named else None
+    # The country head picks the glyph convention (US plates print O as 0), nothing more.
+    return substitute(reading, FORMAT_REGIONS.get(country or "")), country
