@@ -203,5 +203,10 @@ def hotlist_recall(
     for name in (TODAY, "fused"):
         reads = photo_reads(settings, all_models[name], dev)
         recall_experiment(
-            report, entries, reads, what=f"photos, recognizer {name}", section=section
+            report,
+            entries,
+            reads,
+            what=f"photos, recognizer {name}",
+            section=section,
+            command="python -m bench alpr",
         )

@@ -102,6 +102,7 @@ def recall_experiment(
     *,
     what: str = "photos",
     section: str = SECTION,
+    command: str = COMMAND,
 ) -> None:
     """Hit recall and false alerts on openalpr-dev; `reads` default to the offline pack's."""
     reads = read_photos() if reads is None else reads
@@ -142,6 +143,7 @@ def recall_experiment(
         tally,
         what=what,
         section=section,
+        command=command,
         note=f"{what.capitalize()}: both halves of openalpr-dev take turns on a list with "
         "1,000,000 synthetic US/EU/BR plates (two folds, every photo counted once listed and once "
         "unlisted; a photo without a read counts as a miss); a listed vehicle counts if its "
@@ -163,7 +165,13 @@ def count(tally: Tally, group: str, region: str, result: MatchResult, truth: str
 
 
 def report_tally(
-    report: Report, tally: Tally, *, what: str, note: str, section: str = SECTION
+    report: Report,
+    tally: Tally,
+    *,
+    what: str,
+    note: str,
+    section: str = SECTION,
+    command: str = COMMAND,
 ) -> None:
     regions = sorted({r for _, r in tally})
     for region in [*regions, "all"]:
@@ -182,7 +190,7 @@ def report_tally(
                     f"{what}: hotlisted vehicles alerting (alert alone), {region}",
                     100 * listed[HIT] / n,
                     "%",
-                    command=COMMAND,
+                    command=command,
                     notes=f"{listed[HIT]}/{n}; goal >= 90%",
                 )
             )
@@ -192,7 +200,7 @@ def report_tally(
                     f"{what}: hotlisted vehicles alerting (alert or verify), {region}",
                     100 * listed[ANY] / n,
                     "%",
-                    command=COMMAND,
+                    command=command,
                     notes=f"{listed[ANY]}/{n}; hit (alert) only: {listed[HIT]}/{n} = "
                     f"{100 * listed[HIT] / n:.1f}%; goal >= 90%",
                 )
@@ -206,7 +214,7 @@ def report_tally(
                     1000 * unlisted[FALSE_ANY] / n,
                     "per 1,000",
                     higher_is_better=False,
-                    command=COMMAND,
+                    command=command,
                     notes=f"alert or verify: {unlisted[FALSE_ANY]}/{n}; hits (alert) only: "
                     f"{unlisted[FALSE_HIT]}/{n} = {1000 * unlisted[FALSE_HIT] / n:.2f} per 1,000; "
                     "goal <= 1",

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from alpr.cct import PAD, CctConfig, CctConfigError, CctOCR, slot_reading, text_log_prob
 from alpr.ctc import ALPHABET
 from alpr.models import CctRecognizer, Models
+from alpr.sources import load_image
 
 from .conftest import CCT_CONFIG
 
@@ -28,7 +28,7 @@ def _slots(text: str, sure: float = 0.9) -> np.ndarray:
 
 def test_plate_crops_read_with_every_slot_kept(cct: CctOCR, samples: Path) -> None:
     crops = [
-        cv2.imread(str(samples / name)) for name in ("fpo_test_plate_1.png", "fpo_test_plate_2.png")
+        load_image(samples / name) for name in ("fpo_test_plate_1.png", "fpo_test_plate_2.png")
     ]
     outputs = cct.outputs(crops)
     assert [o.slots.shape for o in outputs] == [(10, 37), (10, 37)]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -15,6 +14,7 @@ from alpr.models import FusedRecognizer, Models
 from alpr.read import PlateRead
 from alpr.reading import read_inputs
 from alpr.recognize import PlateReader
+from alpr.sources import load_image
 from hotlist.index_build import write_index
 from hotlist.index_file import IndexFile, ListInfo
 from hotlist.matcher import Matcher
@@ -78,7 +78,7 @@ def test_fused_and_cct_readers_read_the_samples(
     import csv
 
     truth = {r["file"]: r["plate_text"] for r in csv.DictReader((samples / "labels.csv").open())}
-    image = cv2.imread(str(samples / name))
+    image = load_image(samples / name)
     for models in (fused_models, cct_models):
         (seen,) = PlateReader(models, None).read_frame(image, 640)
         reading = seen.reading
@@ -100,7 +100,7 @@ def test_fused_reader_on_openalpr_dev_photos(
     assert isinstance(fused_models.recognizer, FusedRecognizer)
     for name in DEV_PHOTOS:
         label = labels[name]
-        image = cv2.imread(str(openalpr_dev / name))
+        image = load_image(openalpr_dev / name)
         seen = PlateReader(fused_models, label.region).read_frame(image, 640)
         assert label.plate in [o.reading.text for o in seen], name
 
