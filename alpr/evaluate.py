@@ -3,7 +3,8 @@
 Labels are a CSV `file,plate_text,x,y,w,h,region` (file relative to the images folder, box may be
 blank). A labelled plate counts as found when a detection overlaps its box with IoU >= 0.5; its
 text is the read of that detection (or, without a box, of the most confident unclaimed one).
-Texts are compared after `normalize_plate` (upper case, A-Z and 0-9 only).
+Texts are compared after `normalize_plate` (upper case, A-Z and 0-9 only). In crops mode the
+detector is skipped: each labelled box is read as if detected, which scores the recognizers alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from alpr.read import Box, normalize_plate
 from alpr.recognize import Observation, PlateReader
@@ -195,6 +198,7 @@ def evaluate(
     images_dir: Path,
     *,
     input_size: int | None = None,
+    crops: bool = False,
     on_error: Callable[[str], None] = lambda _message: None,
 ) -> EvalResult:
     by_file: dict[str, list[LabelledPlate]] = defaultdict(list)
@@ -210,8 +214,25 @@ def evaluate(
             result.outcomes += [_unread(p) for p in plates]
             continue
         started = time.perf_counter()
-        observations = reader.read_frame(image, input_size)
+        if crops:
+            outcomes = read_crops(reader, image, plates)
+        else:
+            outcomes = match(plates, reader.read_frame(image, input_size))
         result.seconds += time.perf_counter() - started
         result.images += 1
-        result.outcomes += match(plates, observations)
+        result.outcomes += outcomes
     return result
+
+
+def read_crops(
+    reader: PlateReader, image: np.ndarray, plates: list[LabelledPlate]
+) -> list[PlateOutcome]:
+    """Read each labelled box (the whole image when it has none) as if the detector had found
+    it: the recognizers alone, with the same crops they get behind the detector."""
+    height, width = image.shape[:2]
+    boxes = [(p.box or Box(x1=0, y1=0, x2=width, y2=height), 1.0) for p in plates]
+    observations = reader.read_boxes(image, boxes)
+    return [
+        PlateOutcome(label=p, read=o.reading.text if o is not None else "", found=None)
+        for p, o in zip(plates, observations, strict=True)
+    ]

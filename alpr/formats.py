@@ -49,7 +49,7 @@ def pattern_region(pattern: str | None, region: str | None) -> str | None:
     return owners[0] if len(owners) == 1 else None
 
 
-def _substitute(reading: Reading, region: str | None) -> Reading:
+def substitute(reading: Reading, region: str | None) -> Reading:
     table = SUBSTITUTIONS.get(region or "", {})
     if not table or not any(c in table for c in reading.text):
         return reading
@@ -80,7 +80,7 @@ def read_plate(q: np.ndarray, region: str | None) -> tuple[Reading, float]:
         if constrained is not None and constrained.log_prob > best_score:
             best, best_score = constrained, constrained.log_prob
     chosen_region = pattern_region(best.pattern, region)
-    return _substitute(best, chosen_region), best_score / max(1, len(q))
+    return substitute(best, chosen_region), best_score / max(1, len(q))
 
 
 def choose_reading(

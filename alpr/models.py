@@ -1,9 +1,11 @@
 """Loading a model pack into the objects that read plates, behind fast-alpr's hooks.
 
-`load_models` returns a detector (`fast_alpr.BaseDetector`) and a recognizer that turns the crop
-variants of each plate into one reading. With the offline pack the recognizer keeps the CTC
-probabilities and applies the format priors; with the hub pack it uses fast-plate-ocr's reading.
-`Models.alpr()` gives a plain `fast_alpr.ALPR` on the same weights (the naive per-frame loop).
+`load_models` returns a detector (`fast_alpr.BaseDetector`) and a recognizer that turns the crops
+of each plate into one reading: `ppocr` (PP-OCRv4's CTC probabilities under the format priors,
+today's offline pack), `cct` (fast-plate-ocr's CCT slots under the same priors) or `fused` (both
+scored together per text, `alpr.fusion`), chosen by `ModelSettings.recognizer`; `auto` is fused
+when the pack holds the CCT files. `Models.alpr()` gives a plain `fast_alpr.ALPR` on the same
+weights (the naive per-frame loop).
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 import numpy as np
 
-from alpr.ctc import ALPHABET, Reading
+from alpr.crops import CropName, PlateCrops
+from alpr.ctc import Reading
 from alpr.formats import choose_reading
-from alpr.packs import PackFiles, resolve_pack
+from alpr.fusion import FusionWeights, PlateEvidence, fuse
+from alpr.packs import ModelsUnavailableError, PackFiles, resolve_pack
 
 if TYPE_CHECKING:
     from fast_alpr import ALPR
@@ -30,86 +35,109 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+RecognizerName = Literal["ppocr", "cct", "fused"]
+RECOGNIZERS: Final = ("auto", "ppocr", "cct", "fused")
+# Measured on the 265 openalpr-dev photos (the margin is also the best on the even half alone;
+# held-out figures in BENCHMARKS.md). CCT alone reads the box with a 10%/20% margin best (tight
+# box 84.9% exact, band 76.2%, rectified 55.8%, margin 90.2%); beside it PP-OCRv4 adds most
+# from tight + band (fused 91.3%; with rectified 90.9%, tight alone 89.4%), so the fused reader
+# skips the corner model.
+CCT_CROPS: tuple[CropName, ...] = ("wide",)
+PPOCR_CROPS: tuple[CropName, ...] = ("tight", "band", "rectified")
+FUSED_PPOCR_CROPS: tuple[CropName, ...] = ("tight", "band")
+T = TypeVar("T")
+
 
 class Recognizer(ABC):
-    """Reads one plate from its crop variants (tight, band, rectified), all plates in a batch."""
+    """Reads one plate from its crops, all plates of a frame in one batch."""
 
     ocr: BaseOCR
+    name: RecognizerName
+    # The crops it reads; the others are not cut (the corner model runs only for `rectified`).
+    uses: tuple[CropName, ...]
 
     @abstractmethod
     def read(
-        self, variants: Sequence[Sequence[np.ndarray]], region: str | None
+        self, plates: Sequence[PlateCrops], region: str | None
     ) -> list[tuple[Reading, str | None] | None]:
         """One (reading, region) per plate, or None where nothing legible was found."""
 
 
+def _split(counts: list[int], items: list[T]) -> list[list[T]]:
+    out, start = [], 0
+    for count in counts:
+        out.append(items[start : start + count])
+        start += count
+    return out
+
+
 class OfflineRecognizer(Recognizer):
+    """PP-OCRv4 alone: each crop's CTC probabilities under the format priors, best crop wins."""
+
+    name: RecognizerName = "ppocr"
+    uses = PPOCR_CROPS
+
     def __init__(self, pack: PackFiles, threads: int) -> None:
         from alpr.ocr import PlateOCR
 
         self.ocr = self.plate_ocr = PlateOCR(pack.recognizer, threads=threads)
 
     def read(
-        self, variants: Sequence[Sequence[np.ndarray]], region: str | None
+        self, plates: Sequence[PlateCrops], region: str | None
     ) -> list[tuple[Reading, str | None] | None]:
-        flat = [crop for crops in variants for crop in crops if crop.size]
-        probabilities = self.plate_ocr.probabilities(flat)
-        out: list[tuple[Reading, str | None] | None] = []
-        start = 0
-        for crops in variants:
-            count = sum(1 for c in crops if c.size)
-            out.append(choose_reading(probabilities[start : start + count], region))
-            start += count
-        return out
+        picked = [p.pick(self.uses) for p in plates]
+        flat = self.plate_ocr.probabilities([c for crops in picked for c in crops])
+        return [choose_reading(q, region) for q in _split([len(c) for c in picked], flat)]
 
 
-class HubRecognizer(Recognizer):
-    """fast-plate-ocr's recognizer: fixed slots, so no CTC path to constrain; argmax kept."""
+class CctRecognizer(Recognizer):
+    """fast-plate-ocr's CCT alone, its slot probabilities under the format priors."""
 
-    def __init__(self, pack: PackFiles, threads: int) -> None:
-        from fast_alpr.default_ocr import DefaultOCR
+    name: RecognizerName = "cct"
+    uses = CCT_CROPS
 
-        from alpr.detector import session_options
+    def __init__(self, model: Path, config: Path, threads: int) -> None:
+        from alpr.cct import CctOCR
 
-        assert pack.recognizer_config is not None
-        self.ocr = DefaultOCR(
-            model_path=pack.recognizer,
-            config_path=pack.recognizer_config,
-            device="cpu",
-            providers=["CPUExecutionProvider"],
-            sess_options=session_options(threads),
-        )
+        self.ocr = self.cct = CctOCR(model, config, threads=threads)
 
     def read(
-        self, variants: Sequence[Sequence[np.ndarray]], region: str | None
+        self, plates: Sequence[PlateCrops], region: str | None
     ) -> list[tuple[Reading, str | None] | None]:
-        out: list[tuple[Reading, str | None] | None] = []
-        for crops in variants:
-            result = self.ocr.predict(crops[0]) if crops and crops[0].size else None
-            if result is None:
-                out.append(None)
-                continue
-            pairs = [
-                (c, p)
-                for c, p in zip(result.text.upper(), _as_list(result.confidence), strict=False)
-                if c in ALPHABET
-            ]
-            if not pairs:
-                out.append(None)
-                continue
-            reading = Reading(
-                text="".join(c for c, _ in pairs),
-                char_probs=tuple(round(p, 4) for _, p in pairs),
-                char_choices=tuple(((c, round(p, 4)),) for c, p in pairs),
-                log_prob=float(np.log(np.maximum([p for _, p in pairs], 1e-9)).sum()),
-                frames=len(pairs),
+        picked = [p.pick(self.uses) for p in plates]
+        flat = self.cct.outputs([c for crops in picked for c in crops])
+        weights = FusionWeights(ctc=0.0)
+        return [
+            fuse(PlateEvidence((), tuple(o)), region, weights)
+            for o in _split([len(c) for c in picked], flat)
+        ]
+
+
+class FusedRecognizer(Recognizer):
+    """Both: PP-OCRv4's CTC frames and CCT's slots scored together per text (`alpr.fusion`)."""
+
+    name: RecognizerName = "fused"
+    uses = FUSED_PPOCR_CROPS + CCT_CROPS
+
+    def __init__(self, ppocr: OfflineRecognizer, cct: CctRecognizer) -> None:
+        self.ppocr, self.cct = ppocr, cct
+        self.ocr = cct.ocr
+
+    def read(
+        self, plates: Sequence[PlateCrops], region: str | None
+    ) -> list[tuple[Reading, str | None] | None]:
+        ctc_crops = [p.pick(FUSED_PPOCR_CROPS) for p in plates]
+        cct_crops = [p.pick(CCT_CROPS) for p in plates]
+        ctc = self.ppocr.plate_ocr.probabilities([c for crops in ctc_crops for c in crops])
+        slots = self.cct.cct.outputs([c for crops in cct_crops for c in crops])
+        return [
+            fuse(PlateEvidence(tuple(q), tuple(o)), region)
+            for q, o in zip(
+                _split([len(c) for c in ctc_crops], ctc),
+                _split([len(c) for c in cct_crops], slots),
+                strict=True,
             )
-            out.append((reading, region or result.region))
-        return out
-
-
-def _as_list(confidence: float | list[float]) -> list[float]:
-    return [float(c) for c in confidence] if isinstance(confidence, list) else [float(confidence)]
+        ]
 
 
 @dataclass
@@ -135,25 +163,65 @@ class Models:
         return ALPR(detector=self.detector, ocr=self.recognizer.ocr)
 
 
-def load_models(settings: ModelSettings, spec: str | None = None) -> Models:
-    """Resolve `spec` (default: the settings' pack) and load it (`ModelsUnavailableError`)."""
+def load_models(
+    settings: ModelSettings, spec: str | None = None, recognizer: str | None = None
+) -> Models:
+    """Resolve `spec` (default: the settings' pack) and load it (`ModelsUnavailableError`);
+    `recognizer` overrides the settings' choice of ppocr, cct or fused."""
     pack = resolve_pack(spec or settings.pack, settings.cache_dir)
     logger.info("models: %s pack from %s", pack.kind, pack.origin)
+    return load_pack(settings, pack, recognizer)
+
+
+def load_pack(settings: ModelSettings, pack: PackFiles, recognizer: str | None = None) -> Models:
+    """Load resolved files; fused when CCT is there and nothing else is asked for."""
+    choice = recognizer or settings.recognizer
     if pack.kind == "hub":
-        from fast_alpr.default_detector import DefaultDetector
-
-        from alpr.detector import session_options
-        from alpr.packs import HUB_DETECTOR
-
-        hub_detector = DefaultDetector(
-            model_name=HUB_DETECTOR,
-            providers=["CPUExecutionProvider"],
-            sess_options=session_options(settings.detector_threads),
-        )
-        return Models(pack, hub_detector, HubRecognizer(pack, settings.ocr_threads), None)
+        return _hub_models(settings, pack)
     from alpr.corners import CornerDetector
     from alpr.detector import PlateDetector
 
     detector = PlateDetector.from_settings(pack.detector, settings)
     corners = CornerDetector(pack.corners, threads=settings.ocr_threads) if pack.corners else None
-    return Models(pack, detector, OfflineRecognizer(pack, settings.ocr_threads), corners)
+    return Models(pack, detector, recognizer_for(settings, pack, choice), corners)
+
+
+def recognizer_for(settings: ModelSettings, pack: PackFiles, choice: str) -> Recognizer:
+    """The recognizer `choice` (auto, ppocr, cct, fused) on the pack's files."""
+    if choice not in RECOGNIZERS:
+        msg = f"recognizer {choice!r}: choose one of {', '.join(RECOGNIZERS)}"
+        raise ModelsUnavailableError(msg)
+    has_cct = pack.cct_model is not None and pack.cct_config is not None
+    if choice == "auto":
+        choice = "fused" if has_cct else "ppocr"
+    if choice == "ppocr":
+        return OfflineRecognizer(pack, settings.ocr_threads)
+    if pack.cct_model is None or pack.cct_config is None:
+        msg = (
+            f"recognizer {choice!r} needs the CCT model (cct_xs_v2_global.onnx and its plate "
+            f"config) in the pack from {pack.origin}; get it with `platewatch models fetch`, "
+            "or choose --recognizer ppocr"
+        )
+        raise ModelsUnavailableError(msg)
+    cct = CctRecognizer(pack.cct_model, pack.cct_config, settings.ocr_threads)
+    if choice == "cct":
+        return cct
+    return FusedRecognizer(OfflineRecognizer(pack, settings.ocr_threads), cct)
+
+
+def _hub_models(settings: ModelSettings, pack: PackFiles) -> Models:
+    """fast-alpr's default detector with CCT under the format priors (not its argmax)."""
+    from fast_alpr.default_detector import DefaultDetector
+
+    from alpr.detector import session_options
+    from alpr.packs import HUB_DETECTOR
+
+    assert pack.recognizer_config is not None
+    hub_detector = DefaultDetector(
+        model_name=HUB_DETECTOR,
+        conf_thresh=settings.detector_confidence,
+        providers=["CPUExecutionProvider"],
+        sess_options=session_options(settings.detector_threads),
+    )
+    cct = CctRecognizer(pack.recognizer, pack.recognizer_config, settings.ocr_threads)
+    return Models(pack, hub_detector, cct, None)

@@ -41,18 +41,23 @@ def read_inputs(
     settings: AlprSections,
     paths: Sequence[str],
     *,
-    models: str | None,
+    models: str | Models | None,
     region: str | None,
     camera_id: str,
     on_read: Callable[[PlateRead], None],
     on_error: Callable[[str], None],
+    recognizer: str | None = None,
 ) -> InputsSummary:
     """Read every input; `readable` counts inputs that gave at least one frame."""
-    from alpr.models import load_models
+    from alpr.models import Models, load_models
 
     outcome = InputsSummary()
     try:
-        loaded = load_models(settings.models, models)
+        loaded = (
+            models
+            if isinstance(models, Models)
+            else load_models(settings.models, models, recognizer)
+        )
     except ModelsUnavailableError as exc:
         outcome.fatal = str(exc)
         return outcome
@@ -117,11 +122,16 @@ def evaluate_labels(
     models: str | Models | None,
     region: str,
     on_error: Callable[[str], None],
+    recognizer: str | None = None,
+    crops: bool = False,
 ) -> EvalResult:
-    """Evaluate on labelled photos; `region` is labels, none, or one of us/eu/br."""
+    """Evaluate on labelled photos (or, with `crops`, on their labelled boxes without the
+    detector); `region` is labels, none, or one of us/eu/br."""
     from alpr.models import Models, load_models
 
-    loaded = models if isinstance(models, Models) else load_models(settings.models, models)
+    loaded = (
+        models if isinstance(models, Models) else load_models(settings.models, models, recognizer)
+    )
     groups: dict[str | None, list[LabelledPlate]] = {}
     for label in labels:
         key = label.region if region == "labels" else (None if region == "none" else region)
@@ -133,6 +143,7 @@ def evaluate_labels(
             rows,
             images_dir,
             input_size=settings.models.detector_input,
+            crops=crops,
             on_error=on_error,
         )
         total.images += part.images

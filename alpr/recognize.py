@@ -1,9 +1,8 @@
-"""One frame in, plate observations out: detect, cut crop variants, recognize all in one batch.
+"""One frame in, plate observations out: detect, cut the plate crops, recognize all in one batch.
 
-Each plate is read from up to three crops: the detector's box, the box's character band (US
-plates carry a state name above and a slogan below the characters, which a one-line recognizer
-otherwise reads as extra characters), and that band after perspective rectification on the
-plate's corners. The recognizer's per-frame probabilities pick the best of the three.
+Each plate is cut once into the crops of `alpr.crops` (tight, band, rectified, wide); the
+recognizer reads the ones it uses (the corner model runs only when one of them is `rectified`)
+and turns them into one reading.
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from alpr.corners import rectify
+from alpr.crops import WIDE_X, WIDE_Y, PlateCrops, band, clip
 from alpr.ctc import Reading
 from alpr.models import Models
 from alpr.read import Box
 
-BAND_TOP = 0.15
-BAND_BOTTOM = 0.10
 WINDOW_MARGIN_X = 0.3
 WINDOW_MARGIN_Y = 0.6
 
@@ -36,18 +34,6 @@ class Observation:
     @property
     def area(self) -> int:
         return (self.box.x2 - self.box.x1) * (self.box.y2 - self.box.y1)
-
-
-def _clip(frame: np.ndarray, x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
-    height, width = frame.shape[:2]
-    left, top = max(0, int(x1)), max(0, int(y1))
-    right, bottom = min(width, round(x2)), min(height, round(y2))
-    return frame[top:bottom, left:right]
-
-
-def _band(crop: np.ndarray) -> np.ndarray:
-    height = crop.shape[0]
-    return crop[int(BAND_TOP * height) : height - int(BAND_BOTTOM * height)]
 
 
 class PlateReader:
@@ -84,7 +70,9 @@ class PlateReader:
         if not boxes:
             return []
         variants = [self._variants(frame, box) for box, _ in boxes]
-        readings = self.models.recognizer.read(variants, self.region)
+        legible = [v for v in variants if v is not None]
+        read = iter(self.models.recognizer.read(legible, self.region))
+        readings = [None if v is None else next(read) for v in variants]
         out: list[Observation | None] = []
         for (box, score), result in zip(boxes, readings, strict=True):
             if result is None:
@@ -94,23 +82,32 @@ class PlateReader:
             out.append(Observation(box, score, reading, region))
         return out
 
-    def _variants(self, frame: np.ndarray, box: Box) -> list[np.ndarray]:
-        tight = _clip(frame, box.x1, box.y1, box.x2, box.y2)
+    def _variants(self, frame: np.ndarray, box: Box) -> PlateCrops | None:
+        tight = clip(frame, box.x1, box.y1, box.x2, box.y2)
         if tight.shape[0] < 4 or tight.shape[1] < 4:
-            return []
-        crops = [tight, _band(tight)]
-        if self.models.corners is not None:
-            width, height = box.x2 - box.x1, box.y2 - box.y1
-            left = max(0, int(box.x1 - WINDOW_MARGIN_X * width))
-            top = max(0, int(box.y1 - WINDOW_MARGIN_Y * height))
-            window = _clip(
-                frame,
-                left,
-                top,
-                box.x2 + WINDOW_MARGIN_X * width,
-                box.y2 + WINDOW_MARGIN_Y * height,
-            )
-            quad = self.models.corners.corners(window)
-            if quad is not None:
-                crops.append(_band(rectify(window, quad, height=96)))
-        return crops
+            return None
+        width, height = box.x2 - box.x1, box.y2 - box.y1
+        wide = clip(
+            frame,
+            box.x1 - WIDE_X * width,
+            box.y1 - WIDE_Y * height,
+            box.x2 + WIDE_X * width,
+            box.y2 + WIDE_Y * height,
+        )
+        return PlateCrops(tight, band(tight), self._rectified(frame, box), wide)
+
+    def _rectified(self, frame: np.ndarray, box: Box) -> np.ndarray | None:
+        if self.models.corners is None or "rectified" not in self.models.recognizer.uses:
+            return None
+        width, height = box.x2 - box.x1, box.y2 - box.y1
+        left = max(0, int(box.x1 - WINDOW_MARGIN_X * width))
+        top = max(0, int(box.y1 - WINDOW_MARGIN_Y * height))
+        window = clip(
+            frame,
+            left,
+            top,
+            box.x2 + WINDOW_MARGIN_X * width,
+            box.y2 + WINDOW_MARGIN_Y * height,
+        )
+        quad = self.models.corners.corners(window)
+        return None if quad is None else band(rectify(window, quad, height=96))

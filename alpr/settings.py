@@ -55,6 +55,11 @@ class ModelSettings(BaseModel):
         description="boxes below this are dropped; unset: the precision's own operating point "
         "(fp16 0.3; int8 scores sit a little lower, so 0.2 finds the same plates)",
     )
+    recognizer: Literal["auto", "fused", "cct", "ppocr"] = Field(
+        default="auto",
+        description="fused (PP-OCRv4 and CCT together), cct or ppocr alone; auto: fused when "
+        "the pack holds the CCT model, else ppocr",
+    )
 
 
 class EdgeSettings(BaseModel):

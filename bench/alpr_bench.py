@@ -60,6 +60,33 @@ def run(report: Report) -> None:
         "format-constrained decoding",
     )
     _video(report, settings, models)
+    _recognizers(report, settings, models, labels)
+
+
+def _recognizers(
+    report: Report, settings: Settings, models: Models, labels: list[LabelledPlate]
+) -> None:
+    """CCT and the fused reader beside today's offline pack (`bench.alpr_recognizers`)."""
+    from bench import alpr_recognizers as side
+
+    all_models = side.with_cct(models, settings)
+    if all_models is None:
+        report.note(SECTION, f"CCT and fused readers not measured: {side.CCT_DIR} is absent")
+        return
+    side.compare_photos(report, SECTION, all_models, labels, DEV)
+    side.compare_crops(report, SECTION, settings, all_models, labels, DEV)
+    frames = list(open_source(str(CLIP)))
+    _, today_fps, _ = _edge_run(settings, models, frames, len(frames))
+    reads, fused_fps, _ = _edge_run(settings, all_models["fused"], frames, len(frames))
+    _add(
+        report,
+        "license_plate.mp4 frames/s, fused reader (every frame)",
+        fused_fps,
+        "frames/s",
+        baseline=("today's offline pack, same run", today_fps),
+        notes=f"reads {reads}",
+    )
+    side.hotlist_recall(report, SECTION, settings, all_models, DEV)
 
 
 def _add(

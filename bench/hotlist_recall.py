@@ -95,12 +95,20 @@ def _by_source(reads: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def recall_experiment(report: Report, entries: list[tuple[str, str]]) -> None:
-
-    reads = read_photos()
+def recall_experiment(
+    report: Report,
+    entries: list[tuple[str, str]],
+    reads: list[dict[str, Any]] | None = None,
+    *,
+    what: str = "photos",
+    section: str = SECTION,
+    command: str = COMMAND,
+) -> None:
+    """Hit recall and false alerts on openalpr-dev; `reads` default to the offline pack's."""
+    reads = read_photos() if reads is None else reads
     if reads is None:
         report.note(
-            SECTION,
+            section,
             "Hit recall / false alerts not measured: `platewatch read` is not "
             "available yet; the experiment runs once it is.",
         )
@@ -133,9 +141,11 @@ def recall_experiment(report: Report, entries: list[tuple[str, str]]) -> None:
     report_tally(
         report,
         tally,
-        what="photos",
-        note="Photos: both halves of openalpr-dev take turns on a list with 1,000,000 "
-        "synthetic US/EU/BR plates (two folds, every photo counted once listed and once "
+        what=what,
+        section=section,
+        command=command,
+        note=f"{what.capitalize()}: both halves of openalpr-dev take turns on a list with "
+        "1,000,000 synthetic US/EU/BR plates (two folds, every photo counted once listed and once "
         "unlisted; a photo without a read counts as a miss); a listed vehicle counts if its "
         "own entry matched; any match of an unlisted vehicle, or of a listed one to another "
         "entry, is a false alert.",
@@ -154,7 +164,15 @@ def count(tally: Tally, group: str, region: str, result: MatchResult, truth: str
     counts[FALSE_ANY] += bool(other)
 
 
-def report_tally(report: Report, tally: Tally, *, what: str, note: str) -> None:
+def report_tally(
+    report: Report,
+    tally: Tally,
+    *,
+    what: str,
+    note: str,
+    section: str = SECTION,
+    command: str = COMMAND,
+) -> None:
     regions = sorted({r for _, r in tally})
     for region in [*regions, "all"]:
         listed, unlisted = (
@@ -168,11 +186,21 @@ def report_tally(report: Report, tally: Tally, *, what: str, note: str) -> None:
             n = listed[READS]
             report.add(
                 Figure(
-                    SECTION,
+                    section,
+                    f"{what}: hotlisted vehicles alerting (alert alone), {region}",
+                    100 * listed[HIT] / n,
+                    "%",
+                    command=command,
+                    notes=f"{listed[HIT]}/{n}; goal >= 90%",
+                )
+            )
+            report.add(
+                Figure(
+                    section,
                     f"{what}: hotlisted vehicles alerting (alert or verify), {region}",
                     100 * listed[ANY] / n,
                     "%",
-                    command=COMMAND,
+                    command=command,
                     notes=f"{listed[ANY]}/{n}; hit (alert) only: {listed[HIT]}/{n} = "
                     f"{100 * listed[HIT] / n:.1f}%; goal >= 90%",
                 )
@@ -181,18 +209,18 @@ def report_tally(report: Report, tally: Tally, *, what: str, note: str) -> None:
             n = unlisted[READS]
             report.add(
                 Figure(
-                    SECTION,
+                    section,
                     f"{what}: false alerts per 1,000 unlisted reads, {region}",
                     1000 * unlisted[FALSE_ANY] / n,
                     "per 1,000",
                     higher_is_better=False,
-                    command=COMMAND,
+                    command=command,
                     notes=f"alert or verify: {unlisted[FALSE_ANY]}/{n}; hits (alert) only: "
                     f"{unlisted[FALSE_HIT]}/{n} = {1000 * unlisted[FALSE_HIT] / n:.2f} per 1,000; "
                     "goal <= 1",
                 )
             )
-    report.note(SECTION, note)
+    report.note(section, note)
 
 
 # ------------------------------------------------------------------ synthetic population

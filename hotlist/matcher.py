@@ -221,11 +221,13 @@ class Matcher:
         info = self.index.lists[entry.list_index]
         if resident_site is not None and info.owner_site_id == resident_site:
             return  # a resident never alerts on their own site's watch lists
+        # The read's region is a model's guess (a country head, a format); it flags the match
+        # for the officer but never lowers it: a stolen car with a foreign-looking plate alerts.
         mismatch = states_conflict(read.region, entry.state)
         decision: Literal["alert", "verify"] = (
             "alert" if alignment.score >= settings.hit_threshold else "verify"
         )
-        if mismatch or (alignment.kind == "wildcard" and settings.wildcard_decision == "verify"):
+        if alignment.kind == "wildcard" and settings.wildcard_decision == "verify":
             decision = "verify"
         previous = found.get(entry.entry_id)
         if previous is None or previous.score < alignment.score:

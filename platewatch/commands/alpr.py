@@ -30,6 +30,14 @@ ModelsOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (one object per line)")]
+RecognizerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--recognizer",
+        help="fused (PP-OCRv4 and CCT together), cct or ppocr alone; default: the settings' "
+        "(fused when the pack holds CCT)",
+    ),
+]
 RegionOption = Annotated[
     str | None, typer.Option("--region", help="plate formats to expect: us, eu or br")
 ]
@@ -37,6 +45,12 @@ RegionOption = Annotated[
 
 def _fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     fail(message, code)
+
+
+def _check_recognizer(recognizer: str | None) -> str | None:
+    if recognizer is not None and recognizer not in ("fused", "cct", "ppocr"):
+        _fail(f"--recognizer {recognizer!r}: choose fused, cct or ppocr")
+    return recognizer
 
 
 def _check_region(region: str | None) -> str | None:
@@ -150,6 +164,7 @@ def read_command(
     paths: Annotated[list[str], typer.Argument(help="images, folders, videos or stream URLs")],
     *,
     models: ModelsOption = None,
+    recognizer: RecognizerOption = None,
     as_json: JsonOption = False,
     region: RegionOption = None,
     camera_id: Annotated[str, typer.Option("--camera-id", help="camera id on the reads")] = "cli",
@@ -163,6 +178,7 @@ def read_command(
         settings,
         paths,
         models=models,
+        recognizer=_check_recognizer(recognizer),
         region=_check_region(region) or settings.edge.region,
         camera_id=camera_id,
         on_read=lambda read: typer.echo(read_json(read) if as_json else _line(read)),
@@ -193,6 +209,15 @@ def eval_command(
     labels: Annotated[Path, typer.Option("--labels", help="CSV file,plate_text,x,y,w,h,region")],
     images: Annotated[Path, typer.Option("--images", help="folder the CSV's files are in")],
     models: ModelsOption = None,
+    recognizer: RecognizerOption = None,
+    crops: Annotated[
+        bool,
+        typer.Option(
+            "--crops",
+            help="read each labelled box (or the whole image when it has none) without the "
+            "detector: scores the recognizers alone",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     region: Annotated[
         str,
@@ -205,8 +230,10 @@ def eval_command(
     limit: Annotated[int | None, typer.Option("--limit", help="first N labelled rows")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Measure detection recall and read accuracy on labelled photos."""
+    """Measure detection recall and read accuracy on labelled photos (--crops: on their
+    labelled plate boxes, recognizers only)."""
     from alpr.evaluate import LabelsError, load_labels
+    from alpr.packs import ModelsUnavailableError
     from alpr.reading import evaluate_labels
 
     settings = settings_of(config)
@@ -218,15 +245,21 @@ def eval_command(
         rows = load_labels(labels)[:limit]
     except LabelsError as exc:
         _fail(str(exc))
-    result = evaluate_labels(
-        settings,
-        rows,
-        images,
-        models=models,
-        region=region,
-        on_error=lambda message: typer.echo(message, err=True),
-    )
+    try:
+        result = evaluate_labels(
+            settings,
+            rows,
+            images,
+            models=models,
+            region=region,
+            on_error=lambda message: typer.echo(message, err=True),
+            recognizer=_check_recognizer(recognizer),
+            crops=crops,
+        )
+    except ModelsUnavailableError as exc:
+        _fail(str(exc))
     summary = result.summary()
+    summary["mode"] = "crops" if crops else "photos"
     if as_json:
         typer.echo(json.dumps(summary))
     else:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from alpr.models import Models, load_models
+from alpr.models import Models, load_models, load_pack
 from alpr.packs import PackFiles, fetch_fused, fetch_offline
 from alpr.recognize import PlateReader
 from alpr.settings import ModelSettings, default_model_cache
@@ -111,3 +112,26 @@ def make_avi(tmp_path: Path) -> Callable[..., Path]:
         return write_mjpeg_avi(tmp_path / name, frames, fps)
 
     return make
+
+
+CCT_DIR = Path(__file__).resolve().parents[3] / "shared" / "models" / "fast-plate-ocr"
+CCT_MODEL = CCT_DIR / "cct-xs-v2-global-model" / "cct_xs_v2_global.onnx"
+CCT_CONFIG = CCT_DIR / "cct-xs-v2-global-model" / "cct_xs_v2_global_plate_config.yaml"
+
+
+@pytest.fixture(scope="session")
+def cct_pack(offline_pack: PackFiles) -> PackFiles:
+    """The offline pack with the shared CCT weights beside it."""
+    if not (CCT_MODEL.is_file() and CCT_CONFIG.is_file()):
+        pytest.skip(f"CCT weights not found at {CCT_MODEL.parent} (../shared/models is absent)")
+    return replace(offline_pack, cct_model=CCT_MODEL, cct_config=CCT_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def fused_models(model_cache: Path, cct_pack: PackFiles) -> Models:
+    return load_pack(ModelSettings(cache_dir=model_cache), cct_pack)
+
+
+@pytest.fixture(scope="session")
+def cct_models(model_cache: Path, cct_pack: PackFiles) -> Models:
+    return load_pack(ModelSettings(cache_dir=model_cache), cct_pack, "cct")

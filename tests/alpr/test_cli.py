@@ -122,6 +122,27 @@ def test_eval_json_figures(run: Run, openalpr_dev: Path, tmp_path: Path) -> None
     assert table.exit_code == 0 and "within one edit" in table.stdout
 
 
+def test_eval_crops_scores_the_recognizer_alone(
+    run: Run, openalpr_dev: Path, tmp_path: Path
+) -> None:
+    rows = (openalpr_dev / "labels.csv").read_text().splitlines()
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join([rows[0], *[r for r in rows[1:] if r.startswith("br/")][:2]]))
+    args = ("eval", "--labels", str(labels), "--images", str(openalpr_dev), "--models", "offline")
+    result = run(*args, "--crops", "--recognizer", "ppocr", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["mode"] == "crops" and summary["plates"] == 2
+    assert summary["detection_recall"] is None and summary["exact"] == 1.0
+    missing = run(*args, "--crops", "--recognizer", "fused")
+    assert missing.exit_code == 2
+    assert "recognizer 'fused' needs the CCT model" in missing.stderr
+    assert "--recognizer ppocr" in missing.stderr
+    wrong = run(*args, "--recognizer", "tesseract")
+    assert wrong.exit_code == 2
+    assert "--recognizer 'tesseract': choose fused, cct or ppocr" in wrong.stderr
+
+
 def test_eval_rejects_bad_labels(run: Run, tmp_path: Path) -> None:
     labels = tmp_path / "labels.csv"
     labels.write_text("file,plate\n")

@@ -13,6 +13,7 @@ from alpr.evaluate import (
     load_labels,
     match,
 )
+from alpr.models import Models
 from alpr.read import Box
 from alpr.recognize import Observation, PlateReader
 
@@ -86,3 +87,16 @@ def test_unreadable_photos_are_reported_and_counted_as_missed(
         f"{tmp_path / 'bad.jpg'}: not a decodable image (corrupt or unsupported format)"
     ]
     assert result.summary()["detection_recall"] == 0.0
+
+
+def test_crops_mode_reads_the_labelled_boxes_without_the_detector(
+    fused_models: Models, samples: Path, openalpr_dev: Path
+) -> None:
+    """A plate-only image (no box: the whole image) and labelled boxes of photos."""
+    crop = LabelledPlate("fpo_test_plate_1.png", "AD799KB", None, None, 2)
+    result = evaluate(PlateReader(fused_models, None), [crop], samples, crops=True)
+    assert [o.read for o in result.outcomes] == ["AD799KB"]
+    assert result.figures().detection_recall is None  # no detector, nothing to find
+    subset = load_labels(openalpr_dev / "labels.csv")[::SUBSET_STRIDE]
+    boxed = evaluate(PlateReader(fused_models, None), subset, openalpr_dev, crops=True)
+    assert boxed.images == len(subset) and (boxed.figures().exact or 0) >= 0.6

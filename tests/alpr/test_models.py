@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from alpr.detector import PlateDetector
-from alpr.models import Models, load_models
-from alpr.packs import ModelsUnavailableError
+from alpr.models import Models, load_models, load_pack
+from alpr.packs import ModelsUnavailableError, PackFiles
 from alpr.settings import ModelSettings
 
 from .conftest import CAR_PLATE
@@ -39,3 +39,27 @@ def test_hub_without_cache_is_unavailable(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("alpr.packs.hub_files", lambda: None)
     with pytest.raises(ModelsUnavailableError, match="hub models are not cached"):
         load_models(ModelSettings(cache_dir=tmp_path), "hub")
+
+
+def test_recognizer_follows_the_pack_and_the_settings(
+    model_cache: Path, offline_pack: PackFiles, cct_pack: PackFiles
+) -> None:
+    settings = ModelSettings(cache_dir=model_cache)
+    assert load_pack(settings, cct_pack).recognizer.name == "fused"
+    assert load_pack(settings, offline_pack).recognizer.name == "ppocr"
+    chosen = ModelSettings(cache_dir=model_cache, recognizer="cct")
+    assert load_pack(chosen, cct_pack).recognizer.name == "cct"
+    assert load_pack(chosen, cct_pack, "ppocr").recognizer.name == "ppocr"
+    fused = load_pack(settings, cct_pack).recognizer
+    assert "rectified" not in fused.uses and "wide" in fused.uses
+
+
+def test_cct_asked_for_without_its_files_says_how_to_get_them(
+    model_cache: Path, offline_pack: PackFiles
+) -> None:
+    settings = ModelSettings(cache_dir=model_cache)
+    for choice in ("cct", "fused"):
+        with pytest.raises(ModelsUnavailableError, match=rf"recognizer '{choice}' needs the CCT"):
+            load_pack(settings, offline_pack, choice)
+    with pytest.raises(ModelsUnavailableError, match="recognizer 'tesseract': choose one of"):
+        load_pack(settings, offline_pack, "tesseract")

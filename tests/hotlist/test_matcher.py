@@ -109,11 +109,22 @@ def test_wildcard_entries_match_partial_plates_and_ask_to_verify(matcher: Matche
 
 def test_known_region_that_differs_from_the_entry_state_is_flagged(matcher: Matcher) -> None:
     (match,) = matcher.match(make_read("ABC1234", region="br")).matches
-    assert match.state_mismatch and match.decision == "verify"
+    assert match.state_mismatch and match.decision == "alert"
     (same,) = matcher.match(make_read("ABC1234", region="us")).matches
     assert not same.state_mismatch and same.decision == "alert"
     (eu,) = matcher.match(make_read("RK123AB", region="eu")).matches
     assert not eu.state_mismatch
+
+
+@pytest.mark.parametrize("guess", ["Canada", "Mexico", "br", "US-NV", "eu"])
+def test_a_wrong_region_guess_never_hides_a_ca_hotlist_hit(tmp_path: Path, guess: str) -> None:
+    """California's 7ABC123 read with the wrong country or state still alerts, flagged."""
+    matcher = build(tmp_path, [("7ABC123", "CA")])
+    result = matcher.match(make_read("7ABC123", region=guess))
+    assert result.decision == "alert"
+    assert [(m.entry_state, m.state_mismatch) for m in result.matches] == [("CA", True)]
+    (batched,) = matcher.match_many([make_read("7ABC123", region=guess)])
+    assert batched.decision == "alert"
 
 
 def test_short_entries_match_only_exactly(matcher: Matcher) -> None:
