@@ -16,6 +16,7 @@ from bench.report import HEADER, Report, machine_description, now, split_section
 
 STAGES = (
     "alpr",
+    "alpr-shipped",
     "detector",
     "detector-clip",
     "hotlist",
@@ -26,7 +27,11 @@ STAGES = (
     "drill",
 )
 # Stages whose module is not bench.<stage>_bench.
-MODULES = {"detector": "bench.detector_sweep", "detector-clip": "bench.detector_clip"}
+MODULES = {
+    "alpr-shipped": "bench.alpr_shipped_bench",
+    "detector": "bench.detector_sweep",
+    "detector-clip": "bench.detector_clip",
+}
 
 
 def main(argv: list[str]) -> int:
