@@ -52,14 +52,17 @@ def test_an_alert_that_made_no_sound_says_sound_off(
     page.context.close()
 
 
-def _service_worker(page: Page, origin: str) -> tuple[CDPSession, str]:
-    """A DevTools session with the ServiceWorker domain on, and the feed's registration id."""
+def _service_worker(page: Page, origin: str) -> tuple[CDPSession, list[str]]:
+    """A DevTools session with the ServiceWorker domain on, and the registrations under the
+    feed's scope: the browser also lists those of the module's earlier, closed contexts."""
     cdp = page.context.new_cdp_session(page)
     found: list[str] = []
 
     def seen(event: dict[str, Any]) -> None:
         found.extend(
-            r["registrationId"] for r in event["registrations"] if "/static/" in r["scopeURL"]
+            r["registrationId"]
+            for r in event["registrations"]
+            if r["scopeURL"] == f"{origin}/static/" and not r["isDeleted"]
         )
 
     cdp.on("ServiceWorker.workerRegistrationUpdated", seen)
@@ -68,7 +71,7 @@ def _service_worker(page: Page, origin: str) -> tuple[CDPSession, str]:
     while not found and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert found, "the feed page registered no service worker under /static/"
-    return cdp, found[0]
+    return cdp, sorted(set(found))
 
 
 def test_the_service_worker_shows_a_pushed_alert_with_plate_reason_and_camera(
@@ -78,18 +81,27 @@ def test_the_service_worker_shows_a_pushed_alert_with_plate_reason_and_camera(
     page.wait_for_function(
         "navigator.serviceWorker.getRegistration('/static/').then(r => !!(r && r.active))"
     )
-    cdp, registration = _service_worker(page, site.url)
+    cdp, registrations = _service_worker(page, site.url)
     alert_id = world.new_alert("cam-oak-1")
     with world.session() as s:
         card = officer_alert(s, world.ids["metro"], alert_id)
     message = push_message(card)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": site.url, "registrationId": registration, "data": message.encode().decode()},
-    )
     shown: list[dict[str, str]] = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while not shown and time.monotonic() < deadline:
+        # The DevTools hook stands in for the push service, and like one it is retried: in
+        # headless Chromium a delivery now and then reaches the worker without a notification.
+        # One tag per alert, so a repeat replaces the notification rather than adding one.
+        for registration in registrations:  # only this page's own worker can show it
+            cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {
+                    "origin": site.url,
+                    "registrationId": registration,
+                    "data": message.encode().decode(),
+                },
+            )
+        page.wait_for_timeout(1000)
         shown = page.evaluate(
             """async () => {
               const reg = await navigator.serviceWorker.getRegistration('/static/');
@@ -97,7 +109,6 @@ def test_the_service_worker_shows_a_pushed_alert_with_plate_reason_and_camera(
               return all.map(n => ({title: n.title, body: n.body, url: n.data.url}));
             }"""
         )
-        page.wait_for_timeout(100)
     assert shown == [{"title": message.title, "body": message.body, "url": message.url}]
     assert card.plate_read in shown[0]["title"] and "Oak gate north" in shown[0]["body"]
     page.context.close()
