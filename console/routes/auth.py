@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,6 +13,7 @@ from console.accounts.throttle import LoginRateLimitedError, admit
 from console.accounts.users import AccountError, change_password
 from console.clientaddr import client_of
 from console.deps import SESSION_COOKIE, AnyUser, DbSession, SettingsDep
+from console.form_csrf import form_token_matches, new_form_token, set_form_cookie
 from console.pages import HOME, render
 from console.schemas.users import MePublic
 from console.settings import ConsoleSettings
@@ -34,7 +33,7 @@ def _safe_next(target: str | None, role: str) -> str:
 def _login_page(
     request: Request, *, error: str | None = None, status: int = 200, next_path: str = ""
 ) -> Response:
-    token = secrets.token_urlsafe(24)
+    token = new_form_token()
     response = render(
         request,
         "login.html",
@@ -45,15 +44,7 @@ def _login_page(
         next_path=next_path,
         expired=request.query_params.get("expired") == "1",
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.console.secure_cookies,
-        path="/login",
-    )
-    return response
+    return set_form_cookie(response, request, LOGIN_CSRF_COOKIE, token, "/login")
 
 
 @router.get("/login", include_in_schema=False)
@@ -72,8 +63,7 @@ def login(
     login_csrf: Annotated[str, Form()] = "",
     next_path: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+    if not form_token_matches(request, LOGIN_CSRF_COOKIE, login_csrf):
         return _login_page(
             request,
             error="The sign-in form expired. Please try again.",

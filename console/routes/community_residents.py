@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -17,6 +15,7 @@ from console.accounts.residents import join_resident
 from console.accounts.users import AccountError
 from console.clientaddr import client_of
 from console.deps import DbSession, Resident, SettingsDep
+from console.form_csrf import form_token_matches, new_form_token, set_form_cookie
 from console.forms import optional_coordinate, sentence
 from console.pages import HOME, render
 from console.routes.auth import signed_in_redirect
@@ -29,19 +28,11 @@ JOIN_CSRF_COOKIE = "pw_join_csrf"
 def _join_page(
     request: Request, *, error: str | None = None, status: int = 200, form: dict[str, str]
 ) -> Response:
-    token = secrets.token_urlsafe(24)
+    token = new_form_token()
     response = render(
         request, "community/join.html", None, status=status, error=error, join_csrf=token, form=form
     )
-    response.set_cookie(
-        JOIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.console.secure_cookies,
-        path="/join",
-    )
-    return response
+    return set_form_cookie(response, request, JOIN_CSRF_COOKIE, token, "/join")
 
 
 @router.get("/join", include_in_schema=False)
@@ -68,8 +59,7 @@ def join(
     """Sign up as a resident; the account starts signed in."""
     form = {"code": code, "username": username, "email": email, "kind": kind}
     form |= {"address": address, "latitude": latitude, "longitude": longitude}
-    cookie = request.cookies.get(JOIN_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, join_csrf):
+    if not form_token_matches(request, JOIN_CSRF_COOKIE, join_csrf):
         return _join_page(
             request, error="The sign-up form expired. Please try again.", status=403, form=form
         )

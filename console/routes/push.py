@@ -27,13 +27,17 @@ router = APIRouter()
 
 
 @router.get("/api/push/key", tags=["push"])
-def push_key(me: Officer, settings: SettingsDep) -> PushKeyPublic:
+def push_key(request: Request, me: Officer, settings: SettingsDep) -> PushKeyPublic:
     """The key a browser subscribes with (`applicationServerKey`); null when push is off."""
     del me
     if not settings.console.push_enabled:
         return PushKeyPublic(enabled=False, application_server_key=None)
-    vapid = load_or_create_vapid(settings.console.push_key_path)
-    return PushKeyPublic(enabled=True, application_server_key=application_server_key(vapid))
+    # Read and parsed once per console, not on every feed page that asks.
+    key: str | None = getattr(request.app.state, "vapid_public_key", None)
+    if key is None:
+        key = application_server_key(load_or_create_vapid(settings.console.push_key_path))
+        request.app.state.vapid_public_key = key
+    return PushKeyPublic(enabled=True, application_server_key=key)
 
 
 def _user(db: DbSession, me: Officer) -> User:
