@@ -15,6 +15,7 @@ from sqlalchemy import Engine, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from community.evidence import COMMUNITY_DIR
+from retention.alert_hold_audit import verify_alert_holds
 from retention.files import is_temp_name, scan_images
 from retention.hold_audit import verify_holds
 from retention.holds import held_clause
@@ -281,6 +282,7 @@ def audit_retention(
         Violation("receipt", f"receipt:{p.receipt_id}", p.problem) for p in verify_receipts(session)
     ]
     violations += [Violation("hold", subject, why) for subject, why in verify_holds(session)]
+    violations += [Violation("hold", subject, why) for subject, why in verify_alert_holds(session)]
     if checkpoints is not None:
         violations += [
             Violation("checkpoint", "chain:receipts", problem)

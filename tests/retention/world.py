@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from retention.files import image_relpath
 from retention.settings import RetentionSettings
+from store.audit import record_audit
+from store.audit_details import AlertConfirmDetail
 from store.tables import Alert, AlertSighting, Camera, PlateReadRow, Site
 
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
@@ -113,6 +115,22 @@ class World:
             )
             s.add(alert)
             s.flush()
+            if status == "confirmed":
+                # As hotlist.dispositions announces it: the retention audit checks the row
+                # against this event.
+                record_audit(
+                    s,
+                    actor="officer 7",
+                    subject=f"alert:{alert.id}",
+                    case_number=case_number,
+                    detail=AlertConfirmDetail(
+                        from_status="new",
+                        to_status="confirmed",
+                        reason=None,
+                        list_name=alert.list_name,
+                        decision=alert.decision,
+                    ),
+                )
             for seen in sightings:
                 later = s.get_one(PlateReadRow, seen)
                 s.add(
