@@ -148,6 +148,8 @@ class Models:
     detector: BaseDetector
     recognizer: Recognizer
     corners: CornerDetector | None
+    # The long side a photo is looked at again when the first look found no plate; None: never.
+    photo_second_look: int | None = None
 
     def detect(self, frame: np.ndarray, input_size: int | None = None) -> list[DetectionResult]:
         from alpr.detector import PlateDetector
@@ -183,7 +185,8 @@ def load_pack(settings: ModelSettings, pack: PackFiles, recognizer: str | None =
 
     detector = PlateDetector.from_settings(pack.detector, settings)
     corners = CornerDetector(pack.corners, threads=settings.ocr_threads) if pack.corners else None
-    return Models(pack, detector, recognizer_for(settings, pack, choice), corners)
+    chosen = recognizer_for(settings, pack, choice)
+    return Models(pack, detector, chosen, corners, settings.photo_second_look)
 
 
 def recognizer_for(settings: ModelSettings, pack: PackFiles, choice: str) -> Recognizer:

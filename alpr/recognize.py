@@ -59,8 +59,17 @@ class PlateReader:
         ]
 
     def read_frame(self, frame: np.ndarray, input_size: int | None = None) -> list[Observation]:
-        """Detect and read every plate of a frame."""
-        observations = self.read_boxes(frame, self.detect(frame, input_size))
+        """Detect and read every plate of a photo.
+
+        A photo in which the first look finds no plate is looked at again at the pack's
+        `photo_second_look` size: a far or small plate the detector misses at one scale it often
+        finds at another. Video never comes here (most of its frames show no plate at all).
+        """
+        boxes = self.detect(frame, input_size)
+        second = self.models.photo_second_look
+        if not boxes and second is not None and second != (input_size or 0):
+            boxes = self.detect(frame, second)
+        observations = self.read_boxes(frame, boxes)
         return [o for o in observations if o is not None]
 
     def read_boxes(

@@ -41,6 +41,13 @@ class ModelSettings(BaseModel):
         description="long side of the detector input for video and streams (frames are many, "
         "plates are seen several times, so a smaller input trades little recall for speed)",
     )
+    photo_second_look: int | None = Field(
+        default=1024,
+        ge=256,
+        le=1600,
+        description="long side of a second detector pass over a photo whose first pass found "
+        "no plate (far or small plates); unset: one pass. Video frames never take it",
+    )
     detector_precision: Literal["fp16", "int8"] = Field(
         default="int8",
         description="int8: a statically quantised copy of platedet, built into the cache from "

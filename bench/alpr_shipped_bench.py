@@ -58,7 +58,10 @@ def _found(outcomes: list[PlateOutcome]) -> float:
 
 def run(report: Report) -> None:
     shipped = load_models(ModelSettings())
-    today = load_models(ModelSettings(detector_precision="fp16", recognizer="ppocr"), "offline")
+    today = load_models(
+        ModelSettings(detector_precision="fp16", recognizer="ppocr", photo_second_look=None),
+        "offline",
+    )
     runs: dict[str, Models] = {"shipped": shipped, "today": today}
     outcomes: dict[str, list[PlateOutcome]] = defaultdict(list)
     ms: dict[str, list[float]] = defaultdict(list)

@@ -18,7 +18,7 @@ from alpr.recognize import PlateReader
 from alpr.settings import EdgeSettings, ModelSettings
 from alpr.sources import Frame, open_source
 from alpr.tracker import PassTracker
-from bench.detector_sweep import CLIP, TODAY_MODELS
+from bench.detector_sweep import CLIP, TODAY_MODELS, TODAY_STREAM_INPUT
 from bench.report import Figure, Report
 
 SECTION = "Detector speed: sample clip"
@@ -107,14 +107,14 @@ def run(report: Report, clip_frames: int | None = None, reps: int = 2) -> None:
         ClipRun(
             "today's pack and tracker",
             today,
-            int(TODAY_MODELS["stream_detector_input"]),
+            TODAY_STREAM_INPUT,
             True,
             todays_edge,
         ),
         ClipRun(
             "today's pack, detection reuse",
             today,
-            int(TODAY_MODELS["stream_detector_input"]),
+            TODAY_STREAM_INPUT,
             False,
             todays_edge,
         ),

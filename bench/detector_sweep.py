@@ -220,10 +220,12 @@ def report_sweep(report: Report, tallies: dict[Setting, Tally]) -> None:
 
 
 # Today's offline pack, pinned here so the baseline stays today's when the defaults move.
-TODAY_MODELS: dict[str, str | int] = {
+TODAY_STREAM_INPUT = 512
+TODAY_MODELS: dict[str, str | int | None] = {
     "detector_precision": "fp16",
+    "photo_second_look": None,
     "detector_input": 640,
-    "stream_detector_input": 512,
+    "stream_detector_input": TODAY_STREAM_INPUT,
     "detector_threads": 2,
 }
 

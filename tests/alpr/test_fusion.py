@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from alpr.ctc import ALPHABET, SEPARATOR
 from alpr.evaluate import load_labels
 from alpr.fusion import PlateEvidence, cct_log_probs, ctc_log_probs, fuse
 from alpr.models import FusedRecognizer, Models
-from alpr.read import PlateRead
+from alpr.read import Box, PlateRead
 from alpr.reading import read_inputs
 from alpr.recognize import PlateReader
 from alpr.sources import load_image
@@ -134,3 +135,36 @@ def test_a_ca_hotlist_plate_read_with_a_wrong_region_guess_still_alerts(
     assert [(m.entry_state, m.state_mismatch, m.decision) for m in result.matches] == [
         ("CA", True, "alert")
     ]
+
+
+def test_a_photo_with_no_plate_at_the_first_look_is_looked_at_again_larger(
+    fused_models: Models, openalpr_dev: Path
+) -> None:
+    """test_042's plate is small in a wide photo: platedet finds nothing at 640 (fp16) and
+    finds it at 1024, where the pack's second look goes."""
+    [label] = [
+        lab for lab in load_labels(openalpr_dev / "labels.csv") if lab.file == "eu/test_042.jpg"
+    ]
+    image = load_image(openalpr_dev / label.file)
+    one_look = dataclasses.replace(fused_models, photo_second_look=None)
+    assert PlateReader(one_look, label.region).read_frame(image, 640) == []
+    assert fused_models.photo_second_look == 1024
+    seen = PlateReader(fused_models, label.region).read_frame(image, 640)
+    assert [o.reading.text for o in seen] == [label.plate]
+
+
+def test_a_photo_whose_first_look_finds_a_plate_is_not_looked_at_again(
+    fused_models: Models, samples: Path
+) -> None:
+    image = load_image(samples / "car.jpg")
+    sizes: list[int | None] = []
+    looking = PlateReader(fused_models, None)
+    detect = looking.detect
+
+    def counted(frame: np.ndarray, input_size: int | None = None) -> list[tuple[Box, float]]:
+        sizes.append(input_size)
+        return detect(frame, input_size)
+
+    looking.detect = counted  # type: ignore[method-assign]
+    assert len(looking.read_frame(image, 640)) == 1
+    assert sizes == [640]
