@@ -190,7 +190,7 @@ def test_approval_opens_exactly_the_grant_for_its_case_until_it_expires(
         read_id="r1", camera_id="cam-birch-1", captured_at=inside, plate="7ABC123", confidence=0.9
     )
     assert grant_covering(session, w.agency, read, now) is not None
-    later = grant.expires_at + timedelta(seconds=1)  # type: ignore[operator]
+    later = grant.expires_at + timedelta(seconds=1)
     assert grants_in_force(session, w.agency, "2025-004211", later) == []
     assert grant_covering(session, w.agency, read, later) is None
     assert expire_grants(session, later) == 1
@@ -247,7 +247,8 @@ def test_an_ask_whose_request_closes_undecided_expires(session: Session) -> None
     )
     request = session.get_one(FootageRequest, w.request)
     assert expire_grants(session) == 0
-    after = request.expires_at + timedelta(seconds=1)  # type: ignore[operator]
+    assert request.expires_at is not None
+    after = request.expires_at + timedelta(seconds=1)
     assert expire_grants(session, after) == 1
     assert grant.status == "expired"
     with pytest.raises(RequestError, match="is expired"):
