@@ -120,6 +120,33 @@ def _check_cameras(session: Session, ask: SiteAsk) -> tuple[str, ...]:
     return tuple(sorted(wanted))
 
 
+def _askable_request(
+    session: Session, request_id: int, agency_id: int, now: datetime
+) -> FootageRequest:
+    request = get_for_agency(session, request_id, agency_id)
+    if request.status == DRAFT or is_open(request, now):
+        return request
+    msg = (
+        f"footage request {request_id} is {request.status}; sites can be asked only while "
+        "it is a draft or open"
+    )
+    raise RequestError(msg)
+
+
+def _askable_site(session: Session, site_id: int, agency_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        msg = f"site_id: no site {site_id}"
+        raise NotFoundError(msg)
+    if _shares(session, site.id, agency_id):
+        msg = (
+            f"site_id: {site.name} shares its reads with your agency; search them under the "
+            "case number, no grant is needed"
+        )
+        raise RequestError(msg)
+    return site
+
+
 def ask_site(
     session: Session,
     request_id: int,
@@ -131,25 +158,8 @@ def ask_site(
 ) -> LprAccessGrant:
     """Add one site's ask to a draft or open request of the agency; nothing is granted yet."""
     now = now or utcnow()
-    request = get_for_agency(session, request_id, agency_id)
-    if request.status not in (DRAFT, APPROVED) or (
-        request.status == APPROVED and not is_open(request, now)
-    ):
-        msg = (
-            f"footage request {request_id} is {request.status}; sites can be asked only while "
-            "it is a draft or open"
-        )
-        raise RequestError(msg)
-    site = session.get(Site, ask.site_id)
-    if site is None:
-        msg = f"site_id: no site {ask.site_id}"
-        raise NotFoundError(msg)
-    if _shares(session, site.id, agency_id):
-        msg = (
-            f"site_id: {site.name} shares its reads with your agency; search them under the "
-            "case number, no grant is needed"
-        )
-        raise RequestError(msg)
+    request = _askable_request(session, request_id, agency_id, now)
+    site = _askable_site(session, ask.site_id, agency_id)
     cameras = _check_cameras(session, ask)
     plates = normalize_plates(ask.plates)
     taken = session.scalar(
@@ -276,20 +286,20 @@ def decide_grant(
         raise RequestError(msg)
     row.status = GRANTED if approve else REFUSED
     row.decided_by, row.decided_at = actor, now
+    detail: LprGrantApproveDetail | LprGrantDeclineDetail
     if approve:
         row.expires_at = now + timedelta(days=settings.lpr_grant_days)
+        detail = LprGrantApproveDetail(
+            site_id=site_id, agency_id=row.agency_id, expires_at=row.expires_at
+        )
+    else:
+        detail = LprGrantDeclineDetail(site_id=site_id, agency_id=row.agency_id)
     record_audit(
         session,
         actor=actor,
         subject=f"lpr_grant:{row.id}",
         case_number=row.case_number,
-        detail=(
-            LprGrantApproveDetail(
-                site_id=site_id, agency_id=row.agency_id, expires_at=row.expires_at
-            )
-            if row.expires_at is not None
-            else LprGrantDeclineDetail(site_id=site_id, agency_id=row.agency_id)
-        ),
+        detail=detail,
     )
     return row
 

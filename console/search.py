@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from community.lpr_grant_scope import GrantInForce, grants_in_force
@@ -93,21 +93,19 @@ def _check_case_format(
         raise SearchError(str(exc)) from exc
 
 
-def search_reads(
-    session: Session, principal: Principal, query: SearchCreate, settings: ConsoleSettings
-) -> SearchResult:
-    """Run and audit one search; the audit entry is written even when nothing matches."""
-    agency_id = officer_agency(principal)
-    _check_case_format(session, agency_id, query.case_number, settings)
-    pattern = plate_pattern(query.plate, min_chars=settings.search_min_plate_chars)
+def _check_window(query: SearchCreate, settings: ConsoleSettings) -> None:
     if query.end <= query.start:
         msg = "end: the end of the time range must be after its start"
         raise SearchError(msg)
     if (query.end - query.start).total_seconds() > settings.search_max_days * 86400:
         msg = f"end: the time range may span at most {settings.search_max_days} days; narrow it"
         raise SearchError(msg)
-    grants = grants_in_force(session, agency_id, query.case_number, utcnow())
-    shared = _check_area(session, agency_id, query, grants)
+
+
+def _statement(
+    agency_id: int, query: SearchCreate, pattern: str, grants: list[GrantInForce], limit: int
+) -> Select[PlateReadRow, Camera, Site]:
+    """Reads of the sites sharing with the agency, and those the case's grants open."""
     stmt = (
         select(PlateReadRow, Camera, Site)
         .join(Camera, Camera.id == PlateReadRow.camera_id)
@@ -124,12 +122,26 @@ def search_reads(
             PlateReadRow.captured_at < query.end,
         )
         .order_by(PlateReadRow.captured_at.desc())
-        .limit(settings.search_max_results + 1)
+        .limit(limit)
     )
     if query.camera_ids:
         stmt = stmt.where(PlateReadRow.camera_id.in_(query.camera_ids))
     if query.site_ids:
         stmt = stmt.where(Camera.site_id.in_(query.site_ids))
+    return stmt
+
+
+def search_reads(
+    session: Session, principal: Principal, query: SearchCreate, settings: ConsoleSettings
+) -> SearchResult:
+    """Run and audit one search; the audit entry is written even when nothing matches."""
+    agency_id = officer_agency(principal)
+    _check_case_format(session, agency_id, query.case_number, settings)
+    pattern = plate_pattern(query.plate, min_chars=settings.search_min_plate_chars)
+    _check_window(query, settings)
+    grants = grants_in_force(session, agency_id, query.case_number, utcnow())
+    shared = _check_area(session, agency_id, query, grants)
+    stmt = _statement(agency_id, query, pattern, grants, settings.search_max_results + 1)
     rows = session.execute(stmt).all()
     truncated = len(rows) > settings.search_max_results
     rows = rows[: settings.search_max_results]
@@ -158,25 +170,26 @@ def search_reads(
         session, principal, query=query, grants=grants, granted_by=granted_by,
         search_audit_id=event.id,
     )  # fmt: skip
-    hits = [
-        ReadHitPublic(
-            read_id=read.read_id,
-            captured_at=read.captured_at,
-            plate=read.plate or "",
-            confidence=read.confidence,
-            region=read.region,
-            camera_id=camera.id,
-            camera_name=camera.name,
-            site_name=site.name,
-            has_hit=read.has_hit,
-            crop_url=image_url(read, "crop"),
-            frame_url=image_url(read, "frame"),
-            grant_id=granted_by.get(read.read_id),
-        )
-        for read, camera, site in rows
-    ]
+    hits = [_hit(read, camera, site, granted_by.get(read.read_id)) for read, camera, site in rows]
     return SearchResult(
         audit_id=event.id, pattern=pattern, count=len(hits), truncated=truncated, reads=hits
+    )
+
+
+def _hit(read: PlateReadRow, camera: Camera, site: Site, grant_id: int | None) -> ReadHitPublic:
+    return ReadHitPublic(
+        read_id=read.read_id,
+        captured_at=read.captured_at,
+        plate=read.plate or "",
+        confidence=read.confidence,
+        region=read.region,
+        camera_id=camera.id,
+        camera_name=camera.name,
+        site_name=site.name,
+        has_hit=read.has_hit,
+        crop_url=image_url(read, "crop"),
+        frame_url=image_url(read, "frame"),
+        grant_id=grant_id,
     )
 
 
