@@ -210,7 +210,9 @@ def ask_submit(
         db.rollback()
         return _back(request_id, "lpr_error", str(exc))
     db.commit()
-    return _back(request_id, "lpr_done", "The site is asked once the request is approved.")
+    return _back(
+        request_id, "lpr_done", "Sent: the site's HOA admin sees it once the request is approved."
+    )
 
 
 def _back(request_id: int, key: str, message: str) -> Response:

@@ -74,9 +74,9 @@ def test_officer_asks_and_the_hoa_admin_approves(
     form.get_by_label("Cedar gate").check()
     form.get_by_label("Only these plates").fill("7abc123")
     form.get_by_role("button", name="Ask Cedar Court HOA").click()
-    expect(page.get_by_role("status")).to_contain_text("asked once the request is approved")
+    expect(page.get_by_role("status")).to_contain_text("sees it once the request is approved")
     row = page.locator("#lpr-grants tr.lpr-grant")
-    expect(row.locator(".status")).to_contain_text("pending")
+    expect(row.locator(".status")).to_contain_text("waiting for the site")
 
     hoa = browser.new_context(viewport=LAPTOP)
     hoa_page = hoa.new_page()
@@ -96,7 +96,7 @@ def test_officer_asks_and_the_hoa_admin_approves(
     hoa.close()
 
     page.reload()
-    expect(row.locator(".status")).to_contain_text("approved")
+    expect(row.locator(".status")).to_contain_text("granted")
     officer.close()
     with world.session() as s:
         grant = s.scalars(select(LprAccessGrant).where(LprAccessGrant.site_id == cedar)).one()

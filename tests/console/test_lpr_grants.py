@@ -270,7 +270,8 @@ def test_the_agency_sees_the_sites_answer_but_not_who_gave_it(birch: Birch) -> N
     assert seen["site_name"] == "Birch Lane HOA" and seen["status"] == "declined"
     assert "hoa_birch" not in listed.text and "decided_by" not in listed.text
     page = birch.officer_page.get(f"/community/requests/{request_id}")
-    assert page.status_code == 200 and "declined" in page.text and "hoa_birch" not in page.text
+    assert page.status_code == 200 and "refused by the site" in page.text
+    assert "hoa_birch" not in page.text
     assert birch.county.get(f"/api/community/requests/{request_id}/lpr-grants").status_code == 404
 
 
