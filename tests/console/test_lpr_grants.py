@@ -181,6 +181,21 @@ def test_the_case_search_sees_exactly_the_granted_reads(birch: Birch, world: Wor
     refused = _search(birch.officer, case, camera_ids=["cam-birch-2"])
     assert refused.status_code == 403
     assert "cam-birch-2 not shared with your agency" in refused.json()["detail"]
+    # The search page marks what came through the grant.
+    now = datetime.now(UTC).replace(tzinfo=None)
+    form = {
+        "plate": "GRT*",
+        "start": (now - timedelta(hours=12)).isoformat(timespec="minutes"),
+        "end": now.isoformat(timespec="minutes"),
+        "tz_offset": "0",
+        "case_number": case,
+        "reason": "hit and run at the gate, suspect vehicle",
+    }
+    page = birch.officer_page.post("/search", data=form)
+    assert page.status_code == 200, page.text
+    assert page.text.count("granted for this case") == 1
+    assert "/api/reads/r-birch-in/crop" in page.text
+    assert "r-birch-other-plate" not in page.text
     # The images of the granted read open; those of the site's other reads do not.
     assert birch.officer.get("/api/reads/r-birch-in/crop").status_code == 200
     for other in ("r-birch-other-plate", "r-birch-other-camera", "r-birch-before"):
