@@ -39,7 +39,6 @@ from console.schemas.lpr_grants import (
     LprGrantPublic,
 )
 from console.scope import hoa_site
-from console.settings import ConsoleSections
 
 router = APIRouter(tags=["lpr grants"])
 Staff = Annotated[Principal, Depends(require_role("officer", "supervisor", "admin"))]
@@ -147,7 +146,10 @@ def api_decide(
     grant expires) or decline an ask."""
     site = hoa_site(me, site_id)
     try:
-        _decide(db, me, site, grant_id, approve=body.approve, settings=settings)
+        decide_grant(
+            db, grant_id, site, approve=body.approve, actor=me.username,
+            settings=settings.community,
+        )  # fmt: skip
     except RequestError as exc:
         raise _invalid(exc) from exc
     db.commit()
@@ -164,20 +166,6 @@ def api_revoke(site_id: int, grant_id: int, me: HoaAdmin, db: DbSession) -> LprG
         raise _invalid(exc) from exc
     db.commit()
     return _one(db, site, grant_id)
-
-
-def _decide(
-    db: Session,
-    me: Principal,
-    site: int,
-    grant_id: int,
-    *,
-    approve: bool,
-    settings: ConsoleSections,
-) -> None:
-    decide_grant(
-        db, grant_id, site, approve=approve, actor=me.username, settings=settings.community
-    )
 
 
 # Pages ------------------------------------------------------------------------------------
@@ -202,9 +190,14 @@ def ask_submit(
         _ask(db, me, request_id, body)
     except NotFoundError as exc:
         raise _invalid(exc) from exc
-    except ValidationError:
+    except ValidationError as exc:
         db.rollback()
-        note = "camera_ids: tick at least one of the site's cameras (and at most 20 plates)"
+        fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        note = (
+            "cameras: tick at least one of the site's cameras"
+            if "camera_ids" in fields
+            else "plates: name at most 20 plates, separated by commas"
+        )
         return _back(request_id, "lpr_error", note)
     except RequestError as exc:
         db.rollback()
@@ -255,7 +248,10 @@ def decision_submit(
     approve: Annotated[bool, Form()],
 ) -> Response:
     try:
-        _decide(db, me, hoa_site(me), grant_id, approve=approve, settings=settings)
+        decide_grant(
+            db, grant_id, hoa_site(me), approve=approve, actor=me.username,
+            settings=settings.community,
+        )  # fmt: skip
     except NotFoundError as exc:
         raise _invalid(exc) from exc
     except RequestError as exc:

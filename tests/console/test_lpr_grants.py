@@ -337,7 +337,9 @@ def test_the_pages_ask_and_answer(birch: Birch, world: World) -> None:
     none_ticked = birch.officer_page.post(
         f"/community/requests/{request_id}/lpr-grants", data={"site_id": str(birch.site_id)}
     )
-    assert none_ticked.status_code == 303 and "lpr_error=" in none_ticked.headers["location"]
+    assert none_ticked.status_code == 303
+    shown = birch.officer_page.get(none_ticked.headers["location"])
+    assert "Not sent: cameras: tick at least one of the site" in shown.text
     with world.session() as s:
         grant = s.scalars(
             select(LprAccessGrant).where(LprAccessGrant.request_id == request_id)
