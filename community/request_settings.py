@@ -21,3 +21,9 @@ class RequestSettings(BaseModel):
         default=200 * 1024 * 1024, ge=1024, description="largest file a resident may share"
     )
     share_max_files: int = Field(default=10, ge=1, le=100, description="files one share may hold")
+    lpr_grant_days: int = Field(
+        default=30,
+        ge=1,
+        le=90,
+        description="days a site's approved grant of its plate reads to an agency stays open",
+    )

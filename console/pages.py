@@ -39,6 +39,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/safelist", "Safe list"),
         NavItem("/reads", "Recent reads"),
         NavItem("/community/invites", "Invites"),
+        NavItem("/lpr-requests", "Plate read requests"),
     ),
     "auditor": (
         NavItem("/audit", "Audit log"),

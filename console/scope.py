@@ -2,6 +2,8 @@
 
 An officer sees reads and alerts only from cameras of sites that share with the officer's
 agency (an enabled SiteSharing row), and never alerts from another agency's own hotlist.
+A site that does not share may grant an agency some of its reads for one case: a search under
+that case number sees them, and their images open (community.lpr_grant_scope).
 An HOA admin sees only the own site. Resident-tagged reads never come out of a search.
 """
 
@@ -12,8 +14,10 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from community.lpr_grant_scope import grant_covering
 from console.deps import Principal
 from console.errors import Forbidden
+from store.base import utcnow
 from store.tables import Alert, Camera, Hotlist, ImportJob, PlateReadRow, SiteSharing, User
 
 
@@ -116,7 +120,12 @@ def may_view_read_images(session: Session, principal: Principal, read: PlateRead
         return camera_site is not None and camera_site == principal.site_id
     if principal.role != "officer" or principal.agency_id is None:
         return False
-    return agency_may_view_read(session, principal.agency_id, read)
+    if agency_may_view_read(session, principal.agency_id, read):
+        return True
+    # The images of a read a site granted for a case: the officer found it by a search under
+    # that case number, and the grant's end (expiry, revocation) closes them too.
+    granted = not read.resident and grant_covering(session, principal.agency_id, read, utcnow())
+    return bool(granted)
 
 
 def agency_may_view_read(session: Session, agency_id: int, read: PlateReadRow) -> bool:

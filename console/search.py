@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from community.lpr_grant_scope import GrantInForce, grants_in_force
 from console.alerts import image_url
 from console.deps import Principal
 from console.errors import Forbidden
@@ -19,7 +20,9 @@ from console.scope import officer_agency, shared_camera_ids, shared_site_ids
 from console.search_rules import agency_slug, check_case_format
 from console.settings import ConsoleSettings
 from store.audit import record_audit
+from store.audit_community import LprGrantUseDetail
 from store.audit_details import ReadsSearchDetail
+from store.base import utcnow
 from store.tables import Agency, Camera, PlateReadRow, Site
 
 _PATTERN = re.compile(r"^[A-Z0-9*?]+$")
@@ -57,17 +60,24 @@ def pattern_matches(pattern: str, plate: str) -> bool:
     return re.fullmatch(regex, plate.upper()) is not None
 
 
-def _check_area(session: Session, agency_id: int, query: SearchCreate) -> None:
+def _check_area(
+    session: Session, agency_id: int, query: SearchCreate, grants: list[GrantInForce]
+) -> set[str]:
+    """The cameras shared with the agency; refuses a filter naming one neither shared nor
+    opened by a grant of the search's case."""
     shared_cameras = set(session.scalars(shared_camera_ids(agency_id)))
-    outside = sorted(set(query.camera_ids) - shared_cameras)
+    granted_cameras = {c for grant in grants for c in grant.camera_ids}
+    outside = sorted(set(query.camera_ids) - shared_cameras - granted_cameras)
     if outside:
         msg = f"camera_ids: {', '.join(outside)} not shared with your agency"
         raise Forbidden(msg)
     shared_sites = set(session.scalars(shared_site_ids(agency_id)))
-    outside_sites = sorted(set(query.site_ids) - shared_sites)
+    granted_sites = {grant.site_id for grant in grants}
+    outside_sites = sorted(set(query.site_ids) - shared_sites - granted_sites)
     if outside_sites:
         msg = f"site_ids: {', '.join(map(str, outside_sites))} not shared with your agency"
         raise Forbidden(msg)
+    return shared_cameras
 
 
 def _check_case_format(
@@ -83,26 +93,28 @@ def _check_case_format(
         raise SearchError(str(exc)) from exc
 
 
-def search_reads(
-    session: Session, principal: Principal, query: SearchCreate, settings: ConsoleSettings
-) -> SearchResult:
-    """Run and audit one search; the audit entry is written even when nothing matches."""
-    agency_id = officer_agency(principal)
-    _check_case_format(session, agency_id, query.case_number, settings)
-    pattern = plate_pattern(query.plate, min_chars=settings.search_min_plate_chars)
+def _check_window(query: SearchCreate, settings: ConsoleSettings) -> None:
     if query.end <= query.start:
         msg = "end: the end of the time range must be after its start"
         raise SearchError(msg)
     if (query.end - query.start).total_seconds() > settings.search_max_days * 86400:
         msg = f"end: the time range may span at most {settings.search_max_days} days; narrow it"
         raise SearchError(msg)
-    _check_area(session, agency_id, query)
+
+
+def _statement(
+    agency_id: int, query: SearchCreate, pattern: str, grants: list[GrantInForce], limit: int
+) -> Select[PlateReadRow, Camera, Site]:
+    """Reads of the sites sharing with the agency, and those the case's grants open."""
     stmt = (
         select(PlateReadRow, Camera, Site)
         .join(Camera, Camera.id == PlateReadRow.camera_id)
         .join(Site, Site.id == Camera.site_id)
         .where(
-            PlateReadRow.camera_id.in_(shared_camera_ids(agency_id)),
+            or_(
+                PlateReadRow.camera_id.in_(shared_camera_ids(agency_id)),
+                *(grant.reads_condition() for grant in grants),
+            ),
             PlateReadRow.resident.is_(False),
             PlateReadRow.plate.is_not(None),
             PlateReadRow.plate.like(pattern_to_like(pattern)),
@@ -110,12 +122,26 @@ def search_reads(
             PlateReadRow.captured_at < query.end,
         )
         .order_by(PlateReadRow.captured_at.desc())
-        .limit(settings.search_max_results + 1)
+        .limit(limit)
     )
     if query.camera_ids:
         stmt = stmt.where(PlateReadRow.camera_id.in_(query.camera_ids))
     if query.site_ids:
         stmt = stmt.where(Camera.site_id.in_(query.site_ids))
+    return stmt
+
+
+def search_reads(
+    session: Session, principal: Principal, query: SearchCreate, settings: ConsoleSettings
+) -> SearchResult:
+    """Run and audit one search; the audit entry is written even when nothing matches."""
+    agency_id = officer_agency(principal)
+    _check_case_format(session, agency_id, query.case_number, settings)
+    pattern = plate_pattern(query.plate, min_chars=settings.search_min_plate_chars)
+    _check_window(query, settings)
+    grants = grants_in_force(session, agency_id, query.case_number, utcnow())
+    shared = _check_area(session, agency_id, query, grants)
+    stmt = _statement(agency_id, query, pattern, grants, settings.search_max_results + 1)
     rows = session.execute(stmt).all()
     truncated = len(rows) > settings.search_max_results
     rows = rows[: settings.search_max_results]
@@ -137,22 +163,63 @@ def search_reads(
             via=principal.via,
         ),
     )
-    hits = [
-        ReadHitPublic(
-            read_id=read.read_id,
-            captured_at=read.captured_at,
-            plate=read.plate or "",
-            confidence=read.confidence,
-            region=read.region,
-            camera_id=camera.id,
-            camera_name=camera.name,
-            site_name=site.name,
-            has_hit=read.has_hit,
-            crop_url=image_url(read, "crop"),
-            frame_url=image_url(read, "frame"),
-        )
-        for read, camera, site in rows
-    ]
+    granted_by = {
+        read.read_id: _granting(grants, read) for read, _, _ in rows if read.camera_id not in shared
+    }
+    _record_grant_uses(
+        session, principal, query=query, grants=grants, granted_by=granted_by,
+        search_audit_id=event.id,
+    )  # fmt: skip
+    hits = [_hit(read, camera, site, granted_by.get(read.read_id)) for read, camera, site in rows]
     return SearchResult(
         audit_id=event.id, pattern=pattern, count=len(hits), truncated=truncated, reads=hits
     )
+
+
+def _hit(read: PlateReadRow, camera: Camera, site: Site, grant_id: int | None) -> ReadHitPublic:
+    return ReadHitPublic(
+        read_id=read.read_id,
+        captured_at=read.captured_at,
+        plate=read.plate or "",
+        confidence=read.confidence,
+        region=read.region,
+        camera_id=camera.id,
+        camera_name=camera.name,
+        site_name=site.name,
+        has_hit=read.has_hit,
+        crop_url=image_url(read, "crop"),
+        frame_url=image_url(read, "frame"),
+        grant_id=grant_id,
+    )
+
+
+def _granting(grants: list[GrantInForce], read: PlateReadRow) -> int | None:
+    covering = (g.id for g in grants if g.covers(read.camera_id, read.captured_at, read.plate))
+    return next(covering, None)
+
+
+def _record_grant_uses(
+    session: Session,
+    principal: Principal,
+    *,
+    query: SearchCreate,
+    grants: list[GrantInForce],
+    granted_by: dict[str, int | None],
+    search_audit_id: int,
+) -> None:
+    """One `lpr_grant.use` per grant the search ran under, hits or none: the site's reads were
+    searched either way."""
+    for grant in grants:
+        record_audit(
+            session,
+            actor=principal.username,
+            subject=f"lpr_grant:{grant.id}",
+            case_number=query.case_number,
+            purpose=query.reason,
+            detail=LprGrantUseDetail(
+                grant_id=grant.id,
+                site_id=grant.site_id,
+                search_audit_id=search_audit_id,
+                results=sum(1 for g in granted_by.values() if g == grant.id),
+            ),
+        )

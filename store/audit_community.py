@@ -3,7 +3,7 @@ requests and shares. Locations appear only as coarse cells, never as exact place
 
 from __future__ import annotations
 
-from store.audit_base import AuditDetail
+from store.audit_base import AuditDetail, IsoTime, Names
 
 
 class ResidentJoinDetail(AuditDetail):
@@ -122,6 +122,54 @@ class NeighborhoodAlertPostDetail(AuditDetail):
     notified: int
 
 
+class LprGrantAskDetail(AuditDetail):
+    """An officer asked a site that does not share with the agency for some of its reads."""
+
+    action = "lpr_grant.ask"
+    request_id: int
+    site_id: int
+    agency_id: int
+    camera_ids: Names
+    plates: Names
+
+
+class LprGrantApproveDetail(AuditDetail):
+    action = "lpr_grant.approve"
+    site_id: int
+    agency_id: int
+    expires_at: IsoTime
+
+
+class LprGrantDeclineDetail(AuditDetail):
+    action = "lpr_grant.decline"
+    site_id: int
+    agency_id: int
+
+
+class LprGrantRevokeDetail(AuditDetail):
+    action = "lpr_grant.revoke"
+    site_id: int
+    agency_id: int
+
+
+class LprGrantExpireDetail(AuditDetail):
+    """`was`: pending (its request closed undecided) or approved (its time ran out)."""
+
+    action = "lpr_grant.expire"
+    was: str
+
+
+class LprGrantUseDetail(AuditDetail):
+    """A search under the grant's case number reached the granted reads; `search_audit_id` is
+    the search's own `reads.search` entry, `results` the hits that came through this grant."""
+
+    action = "lpr_grant.use"
+    grant_id: int
+    site_id: int
+    search_audit_id: int
+    results: int
+
+
 CommunityAuditDetail = (
     ResidentJoinDetail
     | ResidentOptOutDetail
@@ -143,4 +191,10 @@ CommunityAuditDetail = (
     | ShareFileDownloadDetail
     | ShareFilePurgeDetail
     | NeighborhoodAlertPostDetail
+    | LprGrantAskDetail
+    | LprGrantApproveDetail
+    | LprGrantDeclineDetail
+    | LprGrantRevokeDetail
+    | LprGrantExpireDetail
+    | LprGrantUseDetail
 )

@@ -32,6 +32,7 @@ from console.community_mail import deliver
 from console.deps import AgencyUser, Approver, DbSession, Principal, SettingsDep, require_role
 from console.errors import Forbidden
 from console.pages import render
+from console.routes.lpr_grants import grant_section
 from console.schemas.community import (
     AlertCreate,
     AlertPublic,
@@ -340,7 +341,13 @@ def request_page(request: Request, request_id: int, me: Staff, db: DbSession) ->
     can_decide = me.role == "admin" or (
         me.role == "supervisor" and detail.request.created_by != me.username
     )
-    return render(request, "community/request.html", me, detail=detail, can_decide=can_decide)
+    grants, askable = grant_section(db, me, request_id)
+    return render(
+        request, "community/request.html", me, detail=detail, can_decide=can_decide,
+        can_ask=me.role != "admin", grants=grants, askable_sites=askable,
+        lpr_error=request.query_params.get("lpr_error"),
+        lpr_done=request.query_params.get("lpr_done"),
+    )  # fmt: skip
 
 
 @router.post("/community/requests/{request_id}/decision", include_in_schema=False)

@@ -51,6 +51,10 @@ class ReadHitPublic(BaseModel):
     has_hit: bool
     crop_url: str | None
     frame_url: str | None
+    grant_id: int | None = Field(
+        default=None,
+        description="the site's grant (for this case) the read came through, if not shared",
+    )
 
 
 class SearchResult(BaseModel):

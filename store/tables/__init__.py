@@ -12,6 +12,7 @@ from store.tables.accounts import (
 from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
 from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
+from store.tables.grants import LprAccessGrant
 from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
@@ -52,6 +53,7 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",
+    "LprAccessGrant",
     "NeighborhoodAlert",
     "PlateReadRow",
     "PushDelivery",

@@ -81,6 +81,40 @@ COMMUNITY_PAGES = [
     _r("POST", "/community/portal/shares/{share_id}/withdraw", "resident", ok=None),
     _r("POST", "/community/portal/opt-out", "resident", ok=None),
 ]
+# Sites that do not share: officers ask them on a request, their HOA admins answer.
+LPR_GRANTS = [
+    _r("GET", "/api/community/lpr-sites", "officer", "supervisor"),
+    _r(
+        "GET",
+        "/api/community/requests/{request_id}/lpr-grants",
+        "officer",
+        "supervisor",
+        "admin",
+        ok=None,
+    ),
+    _r(
+        "POST",
+        "/api/community/requests/{request_id}/lpr-grants",
+        "officer",
+        "supervisor",
+        ok=None,
+        body={},
+    ),
+    _r("GET", "/api/sites/{site}/lpr-requests", "hoa_admin"),
+    _r("POST", "/api/sites/{site}/lpr-requests/{grant_id}/decision", "hoa_admin", ok=None, body={}),
+    _r("POST", "/api/sites/{site}/lpr-requests/{grant_id}/revoke", "hoa_admin", ok=None),
+    _r("GET", "/lpr-requests", "hoa_admin"),
+    _r("POST", "/lpr-requests/{grant_id}/decision", "hoa_admin", ok=None, form={}),
+    _r("POST", "/lpr-requests/{grant_id}/revoke", "hoa_admin", ok=None),
+    _r(
+        "POST",
+        "/community/requests/{request_id}/lpr-grants",
+        "officer",
+        "supervisor",
+        ok=None,
+        form={},
+    ),
+]
 MATRIX = [
     _r("GET", "/api/me"),
     _r("GET", "/api/alerts", "officer"),
@@ -168,6 +202,7 @@ MATRIX = [
     _r("POST", "/community/invites", "hoa_admin", "admin", ok=None, form={}),
     _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
     *COMMUNITY_PAGES,
+    *LPR_GRANTS,
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -200,6 +235,7 @@ def _path(route: Route, world: World, user: str) -> str:
         request_id=999999,
         file_id=999999,
         share_id=999999,
+        grant_id=999999,
     )
 
 

@@ -21,6 +21,12 @@ from store.audit_community import (
     FootageShareWithdrawDetail,
     InviteCreateDetail,
     InviteRevokeDetail,
+    LprGrantApproveDetail,
+    LprGrantAskDetail,
+    LprGrantDeclineDetail,
+    LprGrantExpireDetail,
+    LprGrantRevokeDetail,
+    LprGrantUseDetail,
     NeighborhoodAlertPostDetail,
     ResidentJoinDetail,
     ResidentOptOutDetail,
@@ -251,5 +257,34 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "neighborhood_alert.post": (
         NeighborhoodAlertPostDetail(agency_id=1, radius_m=800, notified=12),
         {"agency_id": 1, "radius_m": 800, "notified": 12},
+    ),
+    "lpr_grant.ask": (
+        LprGrantAskDetail(
+            request_id=2, site_id=3, agency_id=1, camera_ids=("elm-cam0",), plates=("7ABC123",)
+        ),
+        {
+            "request_id": 2,
+            "site_id": 3,
+            "agency_id": 1,
+            "camera_ids": ["elm-cam0"],
+            "plates": ["7ABC123"],
+        },
+    ),
+    "lpr_grant.approve": (
+        LprGrantApproveDetail(site_id=3, agency_id=1, expires_at=END),
+        {"site_id": 3, "agency_id": 1, "expires_at": END.isoformat()},
+    ),
+    "lpr_grant.decline": (
+        LprGrantDeclineDetail(site_id=3, agency_id=1),
+        {"site_id": 3, "agency_id": 1},
+    ),
+    "lpr_grant.revoke": (
+        LprGrantRevokeDetail(site_id=3, agency_id=1),
+        {"site_id": 3, "agency_id": 1},
+    ),
+    "lpr_grant.expire": (LprGrantExpireDetail(was="approved"), {"was": "approved"}),
+    "lpr_grant.use": (
+        LprGrantUseDetail(grant_id=4, site_id=3, search_audit_id=90, results=2),
+        {"grant_id": 4, "site_id": 3, "search_audit_id": 90, "results": 2},
     ),
 }
