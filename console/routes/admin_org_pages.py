@@ -17,6 +17,7 @@ from console.pages import render
 from org import admin as org
 from org.errors import InvalidField
 from org.fields import SITE_KINDS
+from org.registry import get_agency, get_site
 from store.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -165,8 +166,13 @@ def sites_submit(
     try:
         if op in ("share", "unshare"):
             sharing = org.share_site(db, actor_of(me), site_id, agency_id, enabled=op == "share")
-            verb = "now shares with" if sharing.enabled else "no longer shares with"
-            message, error = _done(db, f"The site {verb} the agency.")
+            verb = (
+                "now shares its reads and alerts with"
+                if sharing.enabled
+                else "stopped sharing with"
+            )
+            site, agency = get_site(db, site_id).name, get_agency(db, agency_id).name
+            message, error = _done(db, f"{site} {verb} {agency}.")
         elif op in ("add", "edit", "retire"):
             form = _SiteForm(
                 name,

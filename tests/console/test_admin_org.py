@@ -57,7 +57,7 @@ def test_only_admins_reach_the_organisation_api(
     by_token: dict[str, Caller],
 ) -> None:
     path = _filled(template, world)
-    body = {} if method != "GET" else None
+    body: dict[str, str] | None = {} if method != "GET" else None
     for user in ("officer_a", "auditor", "hoa_oak", "supervisor", "resident_a"):
         for caller in (as_user[user], by_token[user]):
             response = caller.request(method, path, json=body)
