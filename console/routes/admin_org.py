@@ -98,7 +98,9 @@ def api_create_site(body: SiteCreate, me: Admin, db: DbSession) -> SitePublic:
 
 @router.patch("/sites/{site_id}")
 def api_update_site(site_id: int, body: SiteUpdate, me: Admin, db: DbSession) -> SitePublic:
-    """Rename a site or change its kind or retention (null: back to the deployment default)."""
+    """Rename a site or change its kind or retention (null: back to the deployment default).
+    Retention settings are signed by the audit checkpoints: re-sign a change with
+    `platewatch audit checkpoint --accept site:ID`, or `audit verify` reports it as edited."""
     changes = org.SiteChanges(**body.model_dump(exclude_unset=True))
     try:
         site = org.update_site(db, actor_of(me), site_id, changes)
