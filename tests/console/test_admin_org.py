@@ -251,3 +251,40 @@ def test_taken_names_and_retired_records_are_409_and_missing_ones_404(
         response = admin.request(method, path, json={} if method == "PATCH" else None)
         assert response.status_code == 404, (path, response.text)
         assert what in response.json()["detail"]
+
+
+def test_the_openapi_document_describes_the_organisation_api(as_user: dict[str, Caller]) -> None:
+    spec = _ok(as_user["admin"].get("/openapi.json"))
+    paths = spec["paths"]
+    assert set(paths["/api/admin/cameras/{camera_id}"]) == {"patch"}
+    assert set(paths["/api/admin/sites/{site_id}/sharing"]) == {"get", "post"}
+    update = spec["components"]["schemas"]["CameraUpdate"]["properties"]
+    assert {"latitude", "longitude", "region", "direction"} <= set(update)
+    assert "site_id" not in update  # a camera moving sites is retired and added anew
+
+
+def test_the_camera_page_names_a_bad_field_and_adds_nothing(
+    world: World, as_user: dict[str, Caller]
+) -> None:
+    form = {
+        "csrf_token": as_user["admin"].headers["X-CSRF-Token"],
+        "op": "add",
+        "camera_id": "page-cam",
+        "site_id": str(world.ids["elm"]),
+        "latitude": "north",
+    }
+    page = as_user["admin"].post("/admin/cameras", data=form)
+    assert page.status_code == 422
+    assert "latitude: latitude &#39;north&#39; is not a number" in page.text
+    page = as_user["admin"].post("/admin/cameras", data={**form, "latitude": "", "region": "XX"})
+    assert page.status_code == 422 and "region: camera region: unknown state code" in page.text
+    with world.session() as s:
+        assert s.get(Camera, "page-cam") is None
+    admin = as_user["admin"]
+    cookie_only = {"Cookie": admin.headers["Cookie"]}  # the form's token is all that is checked
+    stale = admin.client.post(
+        "/admin/cameras", data={**form, "latitude": "", "csrf_token": "stale"}, headers=cookie_only
+    )
+    assert stale.status_code == 403 and "security token is missing or stale" in stale.text
+    with world.session() as s:
+        assert s.get(Camera, "page-cam") is None
