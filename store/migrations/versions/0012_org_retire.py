@@ -25,15 +25,14 @@ _RETIRABLE = ("agencies", "sites", "cameras")
 
 def upgrade() -> None:
     for table in _RETIRABLE:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("retired_at", UTCDateTime(), nullable=True))
-    with op.batch_alter_table("cameras") as batch:
-        batch.add_column(sa.Column("region", sa.String(length=2), nullable=True))
+        op.add_column(table, sa.Column("retired_at", UTCDateTime(), nullable=True))
+    op.add_column("cameras", sa.Column("region", sa.String(length=2), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cameras") as batch:
-        batch.drop_column("region")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never batch mode: batch mode rebuilds
+    # the table, and dropping the old copy of `agencies` or `sites` with foreign keys on would
+    # cascade-delete their webhooks, sharing and cameras.
+    op.drop_column("cameras", "region")
     for table in _RETIRABLE:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("retired_at")
+        op.drop_column(table, "retired_at")
