@@ -109,9 +109,10 @@ def set_site_sharing(
     agency: str | int,
     *,
     enabled: bool = True,
-    actor: str = "cli",
+    actor: str,
 ) -> SiteSharing:
-    """Opt a site in to (or out of) sharing its reads and alerts with an agency."""
+    """Opt a site in to (or out of) sharing its reads and alerts with an agency; `actor` is
+    the signed-in user or `cli:$USER` (org.admin.share_site passes it on)."""
     owner = get_site(session, site)
     target = get_agency(session, agency)
     if enabled:
