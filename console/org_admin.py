@@ -77,6 +77,7 @@ def sharing_of(db: Session, site_id: int) -> list[SharingPublic]:
             site_id=site_id,
             agency_id=agency.id,
             agency=agency.name,
+            agency_retired=agency.retired_at is not None,
             enabled=bool(share and share.enabled),
             changed_at=share.changed_at if share else None,
         )

@@ -81,6 +81,7 @@ class SharingPublic(BaseModel):
     site_id: int
     agency_id: int
     agency: str
+    agency_retired: bool = Field(description="a retired agency can no longer be shared with")
     enabled: bool
     changed_at: datetime | None = Field(description="None: never shared")
 

@@ -121,7 +121,9 @@ def test_an_admin_token_adds_shares_edits_and_retires_with_an_audit_trail(
     assert retired["retired_at"] is not None
     _ok(admin.post(f"/api/admin/agencies/{agency['id']}/retire"))
     shares = _ok(admin.get(f"/api/admin/sites/{site['id']}/sharing"))
-    assert [s["enabled"] for s in shares if s["agency_id"] == agency["id"]] == [False]
+    assert [
+        (s["enabled"], s["agency_retired"]) for s in shares if s["agency_id"] == agency["id"]
+    ] == [(False, True)]
     listed = {c["id"]: c for c in _ok(admin.get("/api/admin/cameras"))}
     assert listed[camera_id]["retired_at"] == retired["retired_at"]
 
