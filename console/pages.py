@@ -52,6 +52,9 @@ NAV: dict[str, tuple[NavItem, ...]] = {
     "admin": (
         NavItem("/admin/users", "Users"),
         NavItem("/admin/webhooks", "Webhooks"),
+        NavItem("/admin/agencies", "Agencies"),
+        NavItem("/admin/sites", "Sites"),
+        NavItem("/admin/cameras", "Cameras"),
         NavItem("/community/invites", "Invites"),
         NavItem("/community/requests", "Footage requests"),
     ),

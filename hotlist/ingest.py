@@ -25,7 +25,7 @@ from hotlist.index_cache import IndexCache
 from hotlist.matcher import Match, Matcher, MatchResult
 from hotlist.settings import MatchSettings
 from hotlist.wire import write_outbox
-from org.errors import UnknownCamera
+from org.errors import RetiredCamera, UnknownCamera
 from store.base import utcnow
 from store.errors import DomainError
 from store.tables import Alert, AlertSighting, Camera, Hotlist, HotlistEntry, PlateReadRow
@@ -34,6 +34,7 @@ __all__ = [
     "DomainError",
     "IndexCache",
     "ReadOutcome",
+    "RetiredCamera",
     "UnknownCamera",
     "ingest_read",
     "ingest_reads",
@@ -131,8 +132,12 @@ def _cameras_of(session: Session, reads: Sequence[PlateRead]) -> dict[str, Camer
     wanted = {read.camera_id for read in reads}
     cameras = {c.id: c for c in session.scalars(select(Camera).where(Camera.id.in_(wanted)))}
     for read in reads:
-        if read.camera_id not in cameras:
+        camera = cameras.get(read.camera_id)
+        if camera is None:
             raise UnknownCamera(read.camera_id)
+        # Reads taken before the camera was retired still count (an edge's backlog).
+        if camera.retired_at is not None and read.captured_at >= camera.retired_at:
+            raise RetiredCamera(camera.id, camera.retired_at)
     return cameras
 
 

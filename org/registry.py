@@ -11,8 +11,8 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from org.errors import UnknownCamera
-from org.regions import state_code
+from org import fields
+from org.errors import RetiredError, UnknownCamera
 from store.audit import record_audit
 from store.audit_details import SiteShareDetail, SiteUnshareDetail
 from store.base import utcnow
@@ -20,22 +20,20 @@ from store.errors import AlreadyExistsError, NotFoundError
 from store.tables import Agency, Camera, Site, SiteSharing
 
 _Named = TypeVar("_Named", Site, Agency)
-SITE_KINDS = ("hoa", "neighborhood", "business", "school", "city", "other")
+SITE_KINDS = fields.SITE_KINDS
 
 
 def create_agency(
     session: Session, name: str, *, jurisdiction: str = "", state: str | None = None
 ) -> Agency:
     """Register an agency (a police department, a sheriff's office)."""
-    name = _required(name, "agency name")
-    if session.scalar(select(Agency.id).where(Agency.name == name)) is not None:
-        msg = f"agency {name!r} already exists; pick another name"
-        raise AlreadyExistsError(msg)
-    code = state_code(state) if state else None
-    if code is not None and len(code) != 2:
-        msg = f"agency state {state!r} must be a two-letter state or province code"
-        raise ValueError(msg)
-    agency = Agency(name=name, jurisdiction=jurisdiction.strip(), state=code)
+    name = fields.required_text(name, "name", "agency name")
+    _name_free(session, Agency, name, "agency")
+    agency = Agency(
+        name=name,
+        jurisdiction=fields.optional_text(jurisdiction, "jurisdiction", "jurisdiction"),
+        state=fields.subdivision(state, "state", "agency state"),
+    )
     session.add(agency)
     session.flush()
     return agency
@@ -50,26 +48,18 @@ def create_site(
     resident_retention_hours: int | None = None,
 ) -> Site:
     """Register a site (an HOA, a neighborhood) whose cameras read plates."""
-    name = _required(name, "site name")
-    if kind not in SITE_KINDS:
-        msg = f"site kind {kind!r} is not one of {', '.join(SITE_KINDS)}"
-        raise ValueError(msg)
-    for label, value in (
-        ("image retention days", image_retention_days),
-        ("resident retention hours", resident_retention_hours),
-    ):
-        if value is not None and value < 0:
-            msg = f"{label} must not be negative (got {value})"
-            raise ValueError(msg)
-    if session.scalar(select(Site.id).where(Site.name == name)) is not None:
-        msg = f"site {name!r} already exists; pick another name"
-        raise AlreadyExistsError(msg)
+    name = fields.required_text(name, "name", "site name")
     site = Site(
         name=name,
-        kind=kind,
-        image_retention_days=image_retention_days,
-        resident_retention_hours=resident_retention_hours,
+        kind=fields.site_kind(kind),
+        image_retention_days=fields.retention(
+            image_retention_days, "image_retention_days", "image retention days"
+        ),
+        resident_retention_hours=fields.retention(
+            resident_retention_hours, "resident_retention_hours", "resident retention hours"
+        ),
     )
+    _name_free(session, Site, name, "site")
     session.add(site)
     session.flush()
     return site
@@ -85,31 +75,29 @@ def create_camera(
     latitude: float | None = None,
     longitude: float | None = None,
     direction: str = "",
+    region: str | None = None,
 ) -> Camera:
     """Register a camera at a site; reads from unregistered cameras are refused."""
-    camera_id = _required(camera_id, "camera id")
-    if len(camera_id) > 64:
-        msg = f"camera id {camera_id!r} is longer than 64 characters"
-        raise ValueError(msg)
-    if session.get(Camera, camera_id) is not None:
-        msg = f"camera {camera_id!r} already exists"
-        raise AlreadyExistsError(msg)
-    if latitude is not None and not -90 <= latitude <= 90:
-        msg = f"latitude {latitude} is outside -90..90"
-        raise ValueError(msg)
-    if longitude is not None and not -180 <= longitude <= 180:
-        msg = f"longitude {longitude} is outside -180..180"
-        raise ValueError(msg)
-    owner = get_site(session, site)
+    camera_id = fields.required_text(camera_id, "id", "camera id", limit=fields.CAMERA_ID_MAX)
     camera = Camera(
         id=camera_id,
-        site_id=owner.id,
-        name=(name or camera_id).strip(),
-        location=location.strip(),
-        latitude=latitude,
-        longitude=longitude,
-        direction=direction.strip(),
+        name=fields.required_text(name or camera_id, "name", "camera name"),
+        location=fields.optional_text(location, "location", "location"),
+        latitude=fields.latitude(latitude),
+        longitude=fields.longitude(longitude),
+        direction=fields.optional_text(
+            direction, "direction", "direction", limit=fields.DIRECTION_MAX
+        ),
+        region=fields.subdivision(region, "region", "camera region"),
     )
+    if session.get(Camera, camera_id) is not None:
+        msg = f"camera {camera_id!r} already exists; pick another id"
+        raise AlreadyExistsError(msg)
+    owner = get_site(session, site)
+    if owner.retired_at is not None:
+        msg = f"site {owner.name!r} is retired; add the camera to a site in service"
+        raise RetiredError(msg)
+    camera.site_id = owner.id
     session.add(camera)
     session.flush()
     return camera
@@ -121,11 +109,17 @@ def set_site_sharing(
     agency: str | int,
     *,
     enabled: bool = True,
-    actor: str = "cli",
+    actor: str,
 ) -> SiteSharing:
-    """Opt a site in to (or out of) sharing its reads and alerts with an agency."""
+    """Opt a site in to (or out of) sharing its reads and alerts with an agency; `actor` is
+    the signed-in user or `cli:$USER` (org.admin.share_site passes it on)."""
     owner = get_site(session, site)
     target = get_agency(session, agency)
+    if enabled:
+        for kind, retired in (("site", owner), ("agency", target)):
+            if retired.retired_at is not None:
+                msg = f"{kind} {retired.name!r} is retired; it can no longer share reads"
+                raise RetiredError(msg)
     sharing = session.scalar(
         select(SiteSharing).where(
             SiteSharing.site_id == owner.id, SiteSharing.agency_id == target.id
@@ -180,9 +174,7 @@ def _by_name_or_id(session: Session, table: type[_Named], key: str | int) -> _Na
     return session.scalar(select(table).where(table.name == str(key)))
 
 
-def _required(value: str, what: str) -> str:
-    value = value.strip()
-    if not value:
-        msg = f"{what} must not be empty"
-        raise ValueError(msg)
-    return value
+def _name_free(session: Session, table: type[_Named], name: str, what: str) -> None:
+    if session.scalar(select(table.id).where(table.name == name)) is not None:
+        msg = f"{what} {name!r} already exists; pick another name"
+        raise AlreadyExistsError(msg)

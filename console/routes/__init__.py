@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from console.routes import (
     admin,
+    admin_org,
+    admin_org_pages,
     alerts,
     audit_flags,
     auth,
@@ -40,4 +42,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     community_portal.router,
     ops.router,
     lpr_grants.router,
+    admin_org.router,
+    admin_org_pages.router,
 )

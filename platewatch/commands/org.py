@@ -1,17 +1,30 @@
-"""`platewatch agency|site|camera ...`: who owns the cameras and who may see their reads."""
+"""`platewatch agency|site|camera ...`: who owns the cameras and who may see their reads.
+
+Every change is audited as `cli:$USER`, through the same services as the console's admin pages.
+"""
 # ruff: noqa: PLR0917  (heavy imports stay inside commands; typer options are parameters)
 
 from __future__ import annotations
 
-from typing import Annotated
+import getpass
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from platewatch.commands.common import ConfigOption, unit_of_work
 
+if TYPE_CHECKING:
+    from org.admin import Actor
+
 agency_app = typer.Typer(help="Police agencies.", no_args_is_help=True)
 site_app = typer.Typer(help="Sites (HOAs, neighborhoods) and their sharing.", no_args_is_help=True)
 camera_app = typer.Typer(help="Cameras and where they are.", no_args_is_help=True)
+
+
+def _actor() -> Actor:
+    from org.admin import Actor
+
+    return Actor(f"cli:{getpass.getuser()}")
 
 
 @agency_app.command("add")
@@ -22,11 +35,24 @@ def agency_add(
     config: ConfigOption = None,
 ) -> None:
     """Register an agency."""
-    from org.registry import create_agency
+    from org.admin import add_agency
 
     with unit_of_work(config) as session:
-        agency = create_agency(session, name, jurisdiction=jurisdiction, state=state)
+        agency = add_agency(session, _actor(), name, jurisdiction=jurisdiction, state=state)
         typer.echo(f"agency {agency.name!r} added (id {agency.id})")
+
+
+@agency_app.command("retire")
+def agency_retire(
+    agency: Annotated[str, typer.Argument(help="agency name or id")],
+    config: ConfigOption = None,
+) -> None:
+    """Retire an agency: every site stops sharing with it (its record stays)."""
+    from org.admin import retire_agency
+
+    with unit_of_work(config) as session:
+        retired = retire_agency(session, _actor(), agency)
+        typer.echo(f"agency {retired.name!r} retired; no site shares with it any more")
 
 
 @site_app.command("add")
@@ -45,11 +71,12 @@ def site_add(
     config: ConfigOption = None,
 ) -> None:
     """Register a site."""
-    from org.registry import create_site
+    from org.admin import add_site
 
     with unit_of_work(config) as session:
-        site = create_site(
+        site = add_site(
             session,
+            _actor(),
             name,
             kind=kind,
             image_retention_days=image_retention_days,
@@ -66,15 +93,27 @@ def site_share(
     site: Annotated[str, typer.Argument(help="site name or id")],
     agency: Annotated[str, typer.Argument(help="agency name or id")],
     off: Annotated[bool, typer.Option("--off", help="stop sharing (opt out)")] = False,
-    actor: Annotated[str, typer.Option(help="who made the change, for the audit log")] = "cli",
     config: ConfigOption = None,
 ) -> None:
     """Share a site's reads and alerts with an agency, or stop (--off)."""
-    from org.registry import set_site_sharing
+    from org.admin import share_site
 
     with unit_of_work(config) as session:
-        set_site_sharing(session, site, agency, enabled=not off, actor=actor)
+        share_site(session, _actor(), site, agency, enabled=not off)
         typer.echo(f"site {site!r} {'no longer shares' if off else 'shares'} with {agency!r}")
+
+
+@site_app.command("retire")
+def site_retire(
+    site: Annotated[str, typer.Argument(help="site name or id")],
+    config: ConfigOption = None,
+) -> None:
+    """Retire a site: its cameras are retired and it stops sharing (its reads stay)."""
+    from org.admin import retire_site
+
+    with unit_of_work(config) as session:
+        retired = retire_site(session, _actor(), site)
+        typer.echo(f"site {retired.name!r} retired, with its cameras; it shares with no agency")
 
 
 @camera_app.command("add")
@@ -86,28 +125,61 @@ def camera_add(
     lat: Annotated[float | None, typer.Option(help="latitude")] = None,
     lon: Annotated[float | None, typer.Option(help="longitude")] = None,
     direction: Annotated[str, typer.Option(help="direction of travel seen, e.g. 'NB'")] = "",
+    region: Annotated[str | None, typer.Option(help="two-letter state or province")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Register a camera at a site."""
-    from org.registry import create_camera
+    from org.admin import CameraFields, add_camera
+
+    given = CameraFields(camera_id, site, name, location, lat, lon, direction, region)
+    with unit_of_work(config) as session:
+        camera = add_camera(session, _actor(), given)
+        typer.echo(f"camera {camera.id!r} added at site {site!r}")
+
+
+@camera_app.command("edit")
+def camera_edit(
+    camera_id: Annotated[str, typer.Argument(metavar="ID", help="camera id")],
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    location: Annotated[str | None, typer.Option(help="where it is")] = None,
+    lat: Annotated[float | None, typer.Option(help="latitude")] = None,
+    lon: Annotated[float | None, typer.Option(help="longitude")] = None,
+    direction: Annotated[str | None, typer.Option(help="direction of travel seen")] = None,
+    region: Annotated[str | None, typer.Option(help="two-letter state or province")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Change a camera's name, place or region; options left out stay as they are."""
+    from org.admin import KEEP, CameraChanges, update_camera
+
+    changes = CameraChanges(
+        name=KEEP if name is None else name,
+        location=KEEP if location is None else location,
+        latitude=KEEP if lat is None else lat,
+        longitude=KEEP if lon is None else lon,
+        direction=KEEP if direction is None else direction,
+        region=KEEP if region is None else region,
+    )
+    with unit_of_work(config) as session:
+        camera = update_camera(session, _actor(), camera_id, changes)
+        typer.echo(f"camera {camera.id!r} saved")
+
+
+@camera_app.command("retire")
+def camera_retire(
+    camera_id: Annotated[str, typer.Argument(metavar="ID", help="camera id")],
+    config: ConfigOption = None,
+) -> None:
+    """Retire a camera: its stored reads stay; reads it takes from now on are refused."""
+    from org.admin import retire_camera
 
     with unit_of_work(config) as session:
-        camera = create_camera(
-            session,
-            camera_id,
-            site=site,
-            name=name,
-            location=location,
-            latitude=lat,
-            longitude=lon,
-            direction=direction,
-        )
-        typer.echo(f"camera {camera.id!r} added at site {site!r}")
+        camera = retire_camera(session, _actor(), camera_id)
+        typer.echo(f"camera {camera.id!r} retired")
 
 
 @camera_app.command("list")
 def camera_list(config: ConfigOption = None) -> None:
-    """List cameras with their sites."""
+    """List cameras with their sites (retired ones marked)."""
     from sqlalchemy import select
 
     from store.tables import Camera, Site
@@ -115,7 +187,8 @@ def camera_list(config: ConfigOption = None) -> None:
     with unit_of_work(config) as session:
         rows = session.execute(select(Camera, Site).join(Site).order_by(Camera.id)).all()
         for camera, site in rows:
-            typer.echo(f"{camera.id}\t{site.name}\t{camera.name}\t{camera.location}")
+            retired = f"\tretired {camera.retired_at:%Y-%m-%d}" if camera.retired_at else ""
+            typer.echo(f"{camera.id}\t{site.name}\t{camera.name}\t{camera.location}{retired}")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,8 @@ class Agency(Base):
     jurisdiction: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str | None] = mapped_column(String(2), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Retired, never deleted: alerts, users and the audit log keep naming it.
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Site(Base):
@@ -34,6 +36,7 @@ class Site(Base):
     # matchers reload it without a restart (the same scheme as Hotlist.version).
     safelist_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
     cameras: Mapped[list[Camera]] = relationship(back_populates="site")
 
@@ -63,6 +66,10 @@ class Camera(Base):
     latitude: Mapped[float | None] = mapped_column(default=None)
     longitude: Mapped[float | None] = mapped_column(default=None)
     direction: Mapped[str] = mapped_column(String(16), default="")
+    # A two-letter US state or Canadian province code: where the camera stands.
+    region: Mapped[str | None] = mapped_column(String(2), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Its stored reads keep their history; new reads from it are refused (RetiredCamera).
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
     site: Mapped[Site] = relationship(back_populates="cameras")

@@ -115,6 +115,29 @@ LPR_GRANTS = [
         form={},
     ),
 ]
+# Changes are covered by test_admin_org; here only the refusals (ok=None).
+ADMIN_ORG = [
+    _r("GET", "/api/admin/agencies", "admin"),
+    _r("POST", "/api/admin/agencies", "admin", ok=None, body={}),
+    _r("PATCH", "/api/admin/agencies/{agency}", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/agencies/{agency}/retire", "admin", ok=None),
+    _r("GET", "/api/admin/sites", "admin"),
+    _r("POST", "/api/admin/sites", "admin", ok=None, body={}),
+    _r("PATCH", "/api/admin/sites/{site}", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/sites/{site}/retire", "admin", ok=None),
+    _r("GET", "/api/admin/sites/{site}/sharing", "admin"),
+    _r("POST", "/api/admin/sites/{site}/sharing", "admin", ok=None, body={}),
+    _r("GET", "/api/admin/cameras", "admin"),
+    _r("POST", "/api/admin/cameras", "admin", ok=None, body={}),
+    _r("PATCH", "/api/admin/cameras/{camera}", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/cameras/{camera}/retire", "admin", ok=None),
+    _r("GET", "/admin/agencies", "admin"),
+    _r("POST", "/admin/agencies", "admin", ok=None, form={"op": "x"}),
+    _r("GET", "/admin/sites", "admin"),
+    _r("POST", "/admin/sites", "admin", ok=None, form={"op": "x"}),
+    _r("GET", "/admin/cameras", "admin"),
+    _r("POST", "/admin/cameras", "admin", ok=None, form={"op": "x"}),
+]
 MATRIX = [
     _r("GET", "/api/me"),
     _r("GET", "/api/alerts", "officer"),
@@ -203,6 +226,7 @@ MATRIX = [
     _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
     *COMMUNITY_PAGES,
     *LPR_GRANTS,
+    *ADMIN_ORG,
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -236,6 +260,7 @@ def _path(route: Route, world: World, user: str) -> str:
         file_id=999999,
         share_id=999999,
         grant_id=999999,
+        agency=999999,
     )
 
 
@@ -266,6 +291,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{job}": "{job_id}",
         "{camera}": "{camera_id}",
         "{invite}": "{invite_id}",
+        "{agency}": "{agency_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:

@@ -34,4 +34,4 @@ def test_duplicates_and_unknown_names_are_explained(session: Session) -> None:
     with pytest.raises(ValueError, match="latitude 91"):
         create_camera(session, "c1", site="Elm Park", latitude=91)
     with pytest.raises(NotFoundError, match="platewatch agency add"):
-        set_site_sharing(session, "Elm Park", "Nobody PD")
+        set_site_sharing(session, "Elm Park", "Nobody PD", actor="admin")

@@ -67,6 +67,18 @@ from store.audit_details import (
     WebhookDisableDetail,
     WebhookEnableDetail,
 )
+from store.audit_org import (
+    AgencyCreateDetail,
+    AgencyRetireDetail,
+    AgencyUpdateDetail,
+    CameraCreateDetail,
+    CameraRetireDetail,
+    CameraUpdateDetail,
+    FieldChange,
+    SiteCreateDetail,
+    SiteRetireDetail,
+    SiteUpdateDetail,
+)
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 END = datetime(2025, 3, 8, 12, 30, 5, 123456, tzinfo=UTC)
@@ -286,5 +298,102 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "lpr_grant.use": (
         LprGrantUseDetail(grant_id=4, site_id=3, search_audit_id=90, results=2),
         {"grant_id": 4, "site_id": 3, "search_audit_id": 90, "results": 2},
+    ),
+    "agency.create": (
+        AgencyCreateDetail(token_id=None, name="Metro PD", jurisdiction="Metro", state="CA"),
+        {"token_id": None, "name": "Metro PD", "jurisdiction": "Metro", "state": "CA"},
+    ),
+    "agency.update": (
+        AgencyUpdateDetail(
+            token_id=4,
+            name="Metro Police",
+            changes=(FieldChange(field="name", before="Metro PD", after="Metro Police"),),
+        ),
+        {
+            "token_id": 4,
+            "name": "Metro Police",
+            "changes": [{"field": "name", "before": "Metro PD", "after": "Metro Police"}],
+        },
+    ),
+    "agency.retire": (
+        AgencyRetireDetail(token_id=None, name="Metro PD", shares_ended=("Elm", "Oak")),
+        {"token_id": None, "name": "Metro PD", "shares_ended": ["Elm", "Oak"]},
+    ),
+    "site.create": (
+        SiteCreateDetail(
+            token_id=None,
+            name="Oak",
+            kind="hoa",
+            image_retention_days=14,
+            resident_retention_hours=None,
+        ),
+        {
+            "token_id": None,
+            "name": "Oak",
+            "kind": "hoa",
+            "image_retention_days": 14,
+            "resident_retention_hours": None,
+        },
+    ),
+    "site.update": (
+        SiteUpdateDetail(
+            token_id=None,
+            name="Oak",
+            changes=(FieldChange(field="image_retention_days", before="14", after=None),),
+        ),
+        {
+            "token_id": None,
+            "name": "Oak",
+            "changes": [{"field": "image_retention_days", "before": "14", "after": None}],
+        },
+    ),
+    "site.retire": (
+        SiteRetireDetail(
+            token_id=2, name="Oak", cameras_retired=("oak-1", "oak-2"), shares_ended=("Metro PD",)
+        ),
+        {
+            "token_id": 2,
+            "name": "Oak",
+            "cameras_retired": ["oak-1", "oak-2"],
+            "shares_ended": ["Metro PD"],
+        },
+    ),
+    "camera.create": (
+        CameraCreateDetail(
+            token_id=None,
+            site="Oak",
+            name="Oak gate",
+            location="Oak Dr",
+            latitude=37.77,
+            longitude=-122.42,
+            direction="NB",
+            region="CA",
+        ),
+        {
+            "token_id": None,
+            "site": "Oak",
+            "name": "Oak gate",
+            "location": "Oak Dr",
+            "latitude": 37.77,
+            "longitude": -122.42,
+            "direction": "NB",
+            "region": "CA",
+        },
+    ),
+    "camera.update": (
+        CameraUpdateDetail(
+            token_id=None,
+            site="Oak",
+            changes=(FieldChange(field="latitude", before=None, after="37.77"),),
+        ),
+        {
+            "token_id": None,
+            "site": "Oak",
+            "changes": [{"field": "latitude", "before": None, "after": "37.77"}],
+        },
+    ),
+    "camera.retire": (
+        CameraRetireDetail(token_id=None, site="Oak"),
+        {"token_id": None, "site": "Oak"},
     ),
 }
