@@ -53,6 +53,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/admin/webhooks", "Webhooks"),
         NavItem("/community/invites", "Invites"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/admin/hotlists", "Hotlists"),
+        NavItem("/admin/holds", "Legal holds"),
     ),
 }
 HOME = {

@@ -25,6 +25,7 @@ from pydantic import (
 
 from store.audit_base import AuditDetail, Ids, IsoTime, Names
 from store.audit_community import CommunityAuditDetail
+from store.audit_lists import HotlistAuditDetail
 
 
 class AuthLoginDetail(AuditDetail):
@@ -252,6 +253,7 @@ AnyAuditDetail = (
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail
     | CommunityAuditDetail
+    | HotlistAuditDetail
 )
 
 AUDIT_DETAILS: Mapping[str, type[AnyAuditDetail]] = MappingProxyType(

@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from console.routes import (
     admin,
+    admin_holds,
+    admin_lists,
     alerts,
     audit_flags,
     auth,
@@ -38,4 +40,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     community_requests.router,
     community_portal.router,
     ops.router,
+    admin_lists.router,
+    admin_holds.router,
 )

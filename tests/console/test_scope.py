@@ -81,6 +81,28 @@ COMMUNITY_PAGES = [
     _r("POST", "/community/portal/shares/{share_id}/withdraw", "resident", ok=None),
     _r("POST", "/community/portal/opt-out", "resident", ok=None),
 ]
+ADMIN_LISTS = [
+    _r("GET", "/api/admin/hotlists", "admin"),
+    _r("POST", "/api/admin/hotlists", "admin", ok=None, body={}),
+    _r("GET", "/api/admin/hotlists/{hotlist}", "admin"),
+    _r("PATCH", "/api/admin/hotlists/{hotlist}", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/hotlists/{hotlist}/import", "admin", ok=None),
+    _r("POST", "/api/admin/hotlists/{hotlist}/refresh", "admin", ok=None),
+    _r("POST", "/api/admin/hotlists/{hotlist}/expire", "admin", ok=None),
+    _r("GET", "/api/admin/hotlists/{hotlist}/export.csv", "admin"),
+    _r("GET", "/api/admin/holds", "admin"),
+    _r("POST", "/api/admin/holds", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/holds/{hold}/release", "admin", ok=None, body={}),
+    _r("GET", "/admin/hotlists", "admin"),
+    _r("POST", "/admin/hotlists", "admin", ok=None, form={}),
+    _r("POST", "/admin/hotlists/{hotlist}/edit", "admin", ok=None, form={}),
+    _r("POST", "/admin/hotlists/{hotlist}/import", "admin", ok=None, form={}),
+    _r("POST", "/admin/hotlists/{hotlist}/expire", "admin", ok=None, form={}),
+    _r("GET", "/admin/hotlists/{hotlist}/export.csv", "admin"),
+    _r("GET", "/admin/holds", "admin"),
+    _r("POST", "/admin/holds", "admin", ok=None, form={}),
+    _r("POST", "/admin/holds/{hold}/release", "admin", ok=None, form={}),
+]
 MATRIX = [
     _r("GET", "/api/me"),
     _r("GET", "/api/alerts", "officer"),
@@ -168,6 +190,7 @@ MATRIX = [
     _r("POST", "/community/invites", "hoa_admin", "admin", ok=None, form={}),
     _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
     *COMMUNITY_PAGES,
+    *ADMIN_LISTS,
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -200,6 +223,8 @@ def _path(route: Route, world: World, user: str) -> str:
         request_id=999999,
         file_id=999999,
         share_id=999999,
+        hotlist=1,
+        hold=999999,
     )
 
 
@@ -230,6 +255,8 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{job}": "{job_id}",
         "{camera}": "{camera_id}",
         "{invite}": "{invite_id}",
+        "{hotlist}": "{hotlist_id}",
+        "{hold}": "{hold_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:
