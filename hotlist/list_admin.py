@@ -39,7 +39,7 @@ Via = Literal["session", "token", "cli"]
 class HotlistFieldError(HotlistError):
     """A list field that cannot take the value given; `field` names it (as the API does)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, *, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
 
@@ -127,18 +127,18 @@ def _check_new(
     session: Session, name: str, owner_agency: str | int | None, owner_site: str | int | None
 ) -> None:
     if not name.strip():
-        raise HotlistFieldError("name", "a hotlist name must not be empty")
+        raise HotlistFieldError(field="name", message="a hotlist name must not be empty")
     _check_name_free(session, name.strip(), None)
     try:
         if owner_agency:
             get_agency(session, owner_agency)
     except NotFoundError as exc:
-        raise HotlistFieldError("owner_agency_id", str(exc)) from exc
+        raise HotlistFieldError(field="owner_agency_id", message=str(exc)) from exc
     try:
         if owner_site:
             get_site(session, owner_site)
     except NotFoundError as exc:
-        raise HotlistFieldError("owner_site_id", str(exc)) from exc
+        raise HotlistFieldError(field="owner_site_id", message=str(exc)) from exc
 
 
 def _check_name_free(session: Session, name: str, hotlist_id: int | None) -> None:
@@ -147,7 +147,7 @@ def _check_name_free(session: Session, name: str, hotlist_id: int | None) -> Non
         taken = taken.where(Hotlist.id != hotlist_id)
     if session.scalar(taken) is not None:
         msg = f"hotlist {name!r} already exists; choose another name"
-        raise HotlistFieldError("name", msg)
+        raise HotlistFieldError(field="name", message=msg)
 
 
 def _checked(session: Session, hotlist: Hotlist, changes: HotlistChanges) -> dict[str, object]:
@@ -156,18 +156,18 @@ def _checked(session: Session, hotlist: Hotlist, changes: HotlistChanges) -> dic
     if changes.name is not None and changes.name.strip() != hotlist.name:
         name = changes.name.strip()
         if not name:
-            raise HotlistFieldError("name", "a hotlist name must not be empty")
+            raise HotlistFieldError(field="name", message="a hotlist name must not be empty")
         _check_name_free(session, name, hotlist.id)
         values["name"] = name
     if changes.source is not None and changes.source != hotlist.source:
         if changes.source not in SOURCES:
             msg = f"source {changes.source!r} is not one of {', '.join(SOURCES)}"
-            raise HotlistFieldError("source", msg)
+            raise HotlistFieldError(field="source", message=msg)
         values["source"] = changes.source
     if changes.priority is not None and changes.priority != hotlist.priority:
         if not 1 <= changes.priority <= 9:
             msg = f"priority {changes.priority} is outside 1 (highest) to 9"
-            raise HotlistFieldError("priority", msg)
+            raise HotlistFieldError(field="priority", message=msg)
         values["priority"] = changes.priority
     if changes.description is not None and changes.description.strip() != hotlist.description:
         values["description"] = changes.description.strip()
@@ -190,7 +190,10 @@ def update_list(
     session.flush()
     session.refresh(hotlist)
     detail = HotlistUpdateDetail(
-        list_name=hotlist.name, via=actor.via, token_id=actor.token_id, changed=tuple(values)
+        list_name=hotlist.name,
+        via=actor.via,
+        token_id=actor.token_id,
+        changed=tuple(sorted(values)),
     )
     record_audit(session, actor=actor.name, subject=f"hotlist:{hotlist.id}", detail=detail)
     return hotlist

@@ -33,9 +33,11 @@ def _place(db: Session, me: Principal, body: HoldCreate) -> HoldPublic:
     """Place a hold; field errors name the field (the read, the end), as 422."""
     if body.until <= utcnow():
         msg = f"{body.until.isoformat()} is not in the future; a hold must end later than now"
-        raise field_error("until", msg)
+        raise field_error(field="until", message=msg)
     if db.get(PlateReadRow, body.read_id) is None:
-        raise field_error("read_id", f"no read with id {body.read_id!r}; copy it from the read")
+        raise field_error(
+            field="read_id", message=f"no read with id {body.read_id!r}; copy it from the read"
+        )
     try:
         view = place_hold(
             db,
@@ -46,7 +48,7 @@ def _place(db: Session, me: Principal, body: HoldCreate) -> HoldPublic:
             case_number=(body.case_number or "").strip() or None,
         )
     except HoldError as exc:  # the images were purged already
-        raise field_error("read_id", str(exc)) from exc
+        raise field_error(field="read_id", message=str(exc)) from exc
     return _public(view)
 
 
@@ -60,7 +62,7 @@ def _release(db: Session, me: Principal, hold_id: int, reason: str) -> HoldPubli
     try:
         view = release_hold(db, hold_id, actor=me.username, reason=reason)
     except HoldError as exc:
-        raise field_error("reason", str(exc)) from exc
+        raise field_error(field="reason", message=str(exc)) from exc
     return _public(view)
 
 

@@ -47,7 +47,7 @@ DelimiterForm = Annotated[str, Form(max_length=1, description="default , (csv) o
 SkipForm = Annotated[bool, Form(description="import the valid rows and report the bad ones")]
 
 
-def field_error(field: str, message: str) -> HTTPException:
+def field_error(*, field: str, message: str) -> HTTPException:
     """422 in the shape FastAPI gives a bad body: the field, then what is wrong with it."""
     return HTTPException(
         status_code=422, detail=[{"loc": ["body", field], "msg": message, "type": "value_error"}]
@@ -83,7 +83,7 @@ def api_create(body: HotlistCreate, me: Admin, db: DbSession) -> HotlistPublic:
             owner_site=body.owner_site_id,
         )
     except HotlistFieldError as exc:
-        raise field_error(exc.field, str(exc)) from exc
+        raise field_error(field=exc.field, message=str(exc)) from exc
     db.commit()
     return admin_lists.one(db, hotlist.id)
 
@@ -101,7 +101,7 @@ def api_update(hotlist_id: int, body: HotlistUpdate, me: Admin, db: DbSession) -
     try:
         update_list(db, admin_lists.actor_of(me), _existing(db, hotlist_id), changes)
     except HotlistFieldError as exc:
-        raise field_error(exc.field, str(exc)) from exc
+        raise field_error(field=exc.field, message=str(exc)) from exc
     db.commit()
     return admin_lists.one(db, hotlist_id)
 
@@ -117,7 +117,7 @@ async def start_import(
     try:
         options.column_map()
     except ValueError as exc:
-        raise field_error("columns", str(exc)) from exc
+        raise field_error(field="columns", message=str(exc)) from exc
     data = await upload.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         msg = "the file is larger than 100 MiB; split it and import the parts one after another"
@@ -139,6 +139,7 @@ async def _api_import(
     request: Request,
     response: Response,
     me: Principal,
+    *,
     hotlist_id: int,
     upload: UploadFile,
     options: admin_lists.ImportOptions,
@@ -156,7 +157,7 @@ async def api_import(
     hotlist_id: int,
     me: Admin,
     file: ImportFile,
-    format: FormatForm = "csv",  # noqa: A002  (the CLI's --format)
+    format: FormatForm = "csv",
     columns: ColumnsForm = "",
     delimiter: DelimiterForm = "",
     skip_invalid: SkipForm = False,
@@ -166,7 +167,9 @@ async def api_import(
     whole file (nothing is written) unless skip_invalid; the job lists each bad row's line,
     field and reason, as `platewatch hotlist import` prints them."""
     options = admin_lists.ImportOptions(format, columns, delimiter, False, skip_invalid)
-    return await _api_import(request, response, me, hotlist_id, file, options)
+    return await _api_import(
+        request, response, me, hotlist_id=hotlist_id, upload=file, options=options
+    )
 
 
 @router.post("/api/admin/hotlists/{hotlist_id}/refresh", tags=["admin"], status_code=202)
@@ -177,7 +180,7 @@ async def api_refresh(
     hotlist_id: int,
     me: Admin,
     file: ImportFile,
-    format: FormatForm = "csv",  # noqa: A002  (the CLI's --format)
+    format: FormatForm = "csv",
     columns: ColumnsForm = "",
     delimiter: DelimiterForm = "",
     skip_invalid: SkipForm = False,
@@ -185,7 +188,9 @@ async def api_refresh(
     """Replace the list's contents with the file's in one transaction (the daily feed: what
     `hotlist import --replace` does). An empty or rejected file leaves the list as it was."""
     options = admin_lists.ImportOptions(format, columns, delimiter, True, skip_invalid)
-    return await _api_import(request, response, me, hotlist_id, file, options)
+    return await _api_import(
+        request, response, me, hotlist_id=hotlist_id, upload=file, options=options
+    )
 
 
 @router.post("/api/admin/hotlists/{hotlist_id}/expire", tags=["admin"])
