@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import itertools
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,12 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
+from console.app import create_app
 from platewatch.cli import app as cli_app
 from store.tables import AuditEvent, Hotlist, HotlistEntry, RetentionHold
-from tests.console.conftest import Caller, World, finished_job
+from tests.console.conftest import Caller, LiveServer, World, finished_job, token_headers
 
 BAD_FILE = (
     "plate,state,reason\n"
@@ -375,3 +377,41 @@ def test_a_bad_hold_names_the_field_and_writes_nothing(
         assert (named, words in msg) == (field, True), (body, msg)
     with world.session() as s:
         assert s.scalar(select(func.count()).select_from(RetentionHold)) == before
+
+
+# --- a big file -----------------------------------------------------------------------------
+
+
+def test_a_big_import_runs_off_the_request_path_with_progress(world: World) -> None:
+    rows = 100_000
+    body = "plate,state\n" + "".join(f"BIG{i:06d},CA\n" for i in range(rows))
+    answered_while_running = 0
+    seen: list[int] = []
+    with (
+        LiveServer(create_app(world.settings, webhooks=False)) as live,
+        httpx.Client(base_url=live.url, headers=token_headers(world, "admin"), timeout=300) as http,
+    ):
+        created = http.post("/api/admin/hotlists", json={"name": f"big-{next(_names)}"})
+        hid = created.json()["id"]
+        queued = http.post(
+            f"/api/admin/hotlists/{hid}/import", files={"file": ("big.csv", body, "text/csv")}
+        )
+        assert queued.status_code == 202, queued.text
+        assert queued.json()["status"] in ("queued", "running")
+        job_url = queued.headers["location"]
+        while (job := http.get(job_url).json())["status"] in ("queued", "running"):
+            seen.append(job["percent"])
+            assert http.get("/healthz").status_code == 200
+            # Counted only if the import was still running after the answer came.
+            if job["status"] == "running" and http.get(job_url).json()["status"] == "running":
+                answered_while_running += 1
+            time.sleep(0.02)
+    assert job["status"] == "done", job
+    assert (job["rows_done"], job["counts"]["imported"], job["percent"]) == (rows, rows, 100)
+    assert answered_while_running >= 1
+    assert seen == sorted(seen) and all(p < 100 for p in seen)
+    with world.session() as s:
+        count = select(func.count()).where(HotlistEntry.hotlist_id == hid)
+        assert s.scalar(count) == rows
+        s.execute(delete(HotlistEntry).where(HotlistEntry.hotlist_id == hid))
+        s.commit()
