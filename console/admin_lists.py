@@ -53,7 +53,7 @@ def hotlists(session: Session) -> list[HotlistPublic]:
 
 def one(session: Session, hotlist_id: int) -> HotlistPublic:
     hotlist = get_hotlist(session, hotlist_id)
-    return public(hotlist, list_counts(session).get(hotlist.id, NO_ENTRIES))
+    return public(hotlist, list_counts(session, hotlist.id).get(hotlist.id, NO_ENTRIES))
 
 
 def export_csv(session: Session, actor: ListActor, hotlist_id: int) -> tuple[str, str]:

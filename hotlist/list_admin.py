@@ -259,14 +259,16 @@ def audit_entry_remove(
     _audit(session, actor, get_hotlist(session, list_ref), HotlistEntryRemoveDetail, entries)
 
 
-def list_counts(session: Session, *, now: datetime | None = None) -> dict[int, ListCounts]:
-    """Per list: its entries, and how many of them have expired."""
+def list_counts(
+    session: Session, hotlist_id: int | None = None, *, now: datetime | None = None
+) -> dict[int, ListCounts]:
+    """Per list (or the one list): its entries, and how many of them have expired."""
     now = now or utcnow()
-    rows = session.execute(
-        select(
-            HotlistEntry.hotlist_id,
-            func.count(),
-            func.count(HotlistEntry.expires_at).filter(HotlistEntry.expires_at <= now),
-        ).group_by(HotlistEntry.hotlist_id)
-    )
-    return {int(i): ListCounts(int(n), int(e)) for i, n, e in rows}
+    query = select(
+        HotlistEntry.hotlist_id,
+        func.count(),
+        func.count(HotlistEntry.expires_at).filter(HotlistEntry.expires_at <= now),
+    ).group_by(HotlistEntry.hotlist_id)
+    if hotlist_id is not None:
+        query = query.where(HotlistEntry.hotlist_id == hotlist_id)
+    return {int(i): ListCounts(int(n), int(e)) for i, n, e in session.execute(query)}

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from console.deps import Admin, DbSession, Principal
@@ -144,21 +145,19 @@ def page_place(
         db.rollback()
         problem = exc.detail[0]["msg"] if isinstance(exc.detail, list) else exc.detail
         return _page(request, me, db, status=422, error=f"Not placed: {problem}", form=form)
-    except ValueError as exc:  # a pydantic ValidationError, or a date the form could not read
+    except ValidationError as exc:
         db.rollback()
-        return _page(request, me, db, status=422, error=f"Not placed: {_plain(exc)}", form=form)
+        problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return _page(request, me, db, status=422, error=f"Not placed: {problem}", form=form)
+    except ValueError:  # the end date
+        db.rollback()
+        problem = "until: give the last day of the hold as a date, e.g. 2027-06-01"
+        return _page(request, me, db, status=422, error=f"Not placed: {problem}", form=form)
     db.commit()
     return RedirectResponse(
         f"/admin/holds?done={quote(f'Hold {hold.id} placed on read {hold.read_id}.')}",
         status_code=303,
     )
-
-
-def _plain(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
-    return "the end date must be a date such as 2027-06-01"
 
 
 @router.post("/admin/holds/{hold_id}/release", include_in_schema=False)
