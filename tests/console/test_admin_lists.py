@@ -190,6 +190,10 @@ def test_import_refresh_expire_and_export(world: World, by_token: dict[str, Call
     with world.session() as s:
         ends = s.scalars(select(HotlistEntry.expires_at).where(HotlistEntry.hotlist_id == hid))
         assert all(e is not None and e <= datetime.now(UTC) for e in ends)
+    back = finished_job(admin, _upload(admin, hid, daily, refresh=True))
+    assert back["status"] == "done", back
+    listed = admin.get(f"/api/admin/hotlists/{hid}").json()
+    assert (listed["entries"], listed["expired_entries"]) == (3, 0)  # a refresh brings it back
     actions = [e.action for e in _events(world, f"hotlist:{hid}")]
     assert actions == [
         "hotlist.create",
@@ -199,9 +203,10 @@ def test_import_refresh_expire_and_export(world: World, by_token: dict[str, Call
         "hotlist.export",
         "hotlist.expire",
         "hotlist.expire",
+        "hotlist.import",
     ]
     imports = [e.detail for e in _events(world, f"hotlist:{hid}") if e.action == "hotlist.import"]
-    assert [d["replace"] for d in imports] == [False, False, True]
+    assert [d["replace"] for d in imports] == [False, False, True, True]
 
 
 @pytest.fixture
