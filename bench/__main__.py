@@ -25,12 +25,14 @@ STAGES = (
     "retention",
     "e2e",
     "drill",
+    "console-import",
 )
 # Stages whose module is not bench.<stage>_bench.
 MODULES = {
     "alpr-shipped": "bench.alpr_shipped_bench",
     "detector": "bench.detector_sweep",
     "detector-clip": "bench.detector_clip",
+    "console-import": "bench.console_import_bench",
 }
 
 

@@ -2,9 +2,10 @@
 
 An upload only creates an `import_jobs` row and hands the file to `ImportRunner`; the request
 answers at once. One worker thread runs one job at a time (SQLite has one writer, and parsing
-holds the GIL), so later uploads wait as `queued`. Each kind of import is an `ImportTask`: the
-safe list now, the hotlist later. A task writes everything in the one session it is given and
-the runner commits it together with the job's `done`; a rejected file writes nothing.
+holds the GIL), so later uploads wait as `queued`. Each kind of import is an `ImportTask`: a
+site's safe list (console.safelist), a hotlist (console.admin_lists). A task writes everything
+in the one session it is given and the runner commits it together with the job's `done`; a
+rejected file writes nothing.
 
 Progress goes to an in-memory board every chunk and, where the database has more than one
 writer (PostgreSQL), to the job row in its own short transaction. SQLite would make that second

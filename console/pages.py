@@ -57,6 +57,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/admin/cameras", "Cameras"),
         NavItem("/community/invites", "Invites"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/admin/hotlists", "Hotlists"),
+        NavItem("/admin/holds", "Legal holds"),
     ),
 }
 HOME = {

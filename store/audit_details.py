@@ -25,6 +25,7 @@ from pydantic import (
 
 from store.audit_base import AuditDetail, Ids, IsoTime, Names
 from store.audit_community import CommunityAuditDetail
+from store.audit_lists import HotlistAuditDetail
 from store.audit_org import OrgAuditDetail
 
 
@@ -254,6 +255,7 @@ AnyAuditDetail = (
     | RetentionHoldReleaseDetail
     | CommunityAuditDetail
     | OrgAuditDetail
+    | HotlistAuditDetail
 )
 
 AUDIT_DETAILS: Mapping[str, type[AnyAuditDetail]] = MappingProxyType(

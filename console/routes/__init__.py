@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from console.routes import (
     admin,
+    admin_holds,
+    admin_lists,
     admin_org,
     admin_org_pages,
     alerts,
@@ -44,4 +46,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     lpr_grants.router,
     admin_org.router,
     admin_org_pages.router,
+    admin_lists.router,
+    admin_holds.router,
 )

@@ -17,7 +17,10 @@ from store.tables import ImportJob
 
 router = APIRouter()
 # Where the owner goes once a job of each kind has finished.
-KIND_PAGES = {"safelist": ("/safelist", "Back to the safe list")}
+KIND_PAGES = {
+    "safelist": ("/safelist", "Back to the safe list"),
+    "hotlist": ("/admin/hotlists", "Back to the hotlists"),
+}
 
 
 def job_view(request: Request, db: Session, me: Principal, job_id: int) -> ImportJobPublic:

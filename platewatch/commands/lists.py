@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,11 @@ SkipOption = Annotated[
 ErrorsOption = Annotated[
     Path | None, typer.Option("--errors-file", help="write every bad row here")
 ]
+
+
+def cli_actor() -> str:
+    """Who runs the command, for the audit log: the login name, never a name typed in."""
+    return f"cli:{getpass.getuser()}"
 
 
 def report_errors(file: Path, errors: tuple[RowError, ...], errors_file: Path | None) -> None:
@@ -87,6 +93,7 @@ def hotlist_import(
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from hotlist.errors import ImportRejectedError
+    from hotlist.list_admin import ListActor, audit_import
     from hotlist.lists import import_hotlist
     from hotlist.parse import parse_column_map
 
@@ -127,6 +134,7 @@ def hotlist_import(
                     list_source=source,
                     progress=progress,
                 )
+                audit_import(session, ListActor.cli(), report, list_name, replace=replace)
         except ImportRejectedError as exc:
             bar.stop()
             report_errors(file, exc.errors, errors_file)  # type: ignore[arg-type]
@@ -151,11 +159,17 @@ def hotlist_create(
     config: ConfigOption = None,
 ) -> None:
     """Create an empty hotlist."""
-    from hotlist.lists import create_hotlist
+    from hotlist.list_admin import ListActor, create_list
 
     with unit_of_work(config) as session:
-        hotlist = create_hotlist(
-            session, name, source=source, priority=priority, owner_agency=agency, owner_site=site
+        hotlist = create_list(
+            session,
+            ListActor.cli(),
+            name,
+            source=source,
+            priority=priority,
+            owner_agency=agency,
+            owner_site=site,
         )
         typer.echo(f"hotlist {hotlist.name!r} created (id {hotlist.id})")
 
@@ -213,10 +227,12 @@ def hotlist_export(
     config: ConfigOption = None,
 ) -> None:
     """Write a list as CSV (the import's format)."""
+    from hotlist.list_admin import ListActor, audit_export
     from hotlist.lists import export_hotlist
 
     with unit_of_work(config) as session, _output(output) as out:
         count = export_hotlist(session, name, out)
+        audit_export(session, ListActor.cli(), name, count)
     typer.echo(f"{count:,} entries exported", err=True)
 
 
@@ -234,6 +250,7 @@ def hotlist_add(
     config: ConfigOption = None,
 ) -> None:
     """Add one entry to a list."""
+    from hotlist.list_admin import ListActor, audit_entry_add
     from hotlist.lists import add_entry
 
     with unit_of_work(config) as session:
@@ -249,6 +266,7 @@ def hotlist_add(
             record_number=record,
             expires_at=expires,
         )
+        audit_entry_add(session, ListActor.cli(), name)
         typer.echo(f"{entry.plate} added to {name!r}")
 
 
@@ -260,10 +278,13 @@ def hotlist_remove(
     config: ConfigOption = None,
 ) -> None:
     """Remove a plate's entries from a list."""
+    from hotlist.list_admin import ListActor, audit_entry_remove
     from hotlist.lists import remove_entries
 
     with unit_of_work(config) as session:
         removed = remove_entries(session, name, plate, state)
+        if removed:
+            audit_entry_remove(session, ListActor.cli(), name, removed)
     typer.echo(f"{removed} entries removed")
 
 
@@ -274,7 +295,6 @@ def safelist_import(
     replace: Annotated[bool, typer.Option("--replace", help="swap the site's whole list")] = False,
     skip_invalid: SkipOption = False,
     errors_file: ErrorsOption = None,
-    actor: Annotated[str, typer.Option(help="who is loading it, for the audit log")] = "cli",
     config: ConfigOption = None,
 ) -> None:
     """Load a site's safe list from CSV (plate, state, label, expires_at)."""
@@ -284,7 +304,12 @@ def safelist_import(
     try:
         with unit_of_work(config) as session:
             report = import_safelist(
-                session, file, site=site, added_by=actor, replace=replace, skip_invalid=skip_invalid
+                session,
+                file,
+                site=site,
+                added_by=cli_actor(),
+                replace=replace,
+                skip_invalid=skip_invalid,
             )
     except ImportRejectedError as exc:
         report_errors(file, exc.errors, errors_file)  # type: ignore[arg-type]
@@ -304,7 +329,6 @@ def safelist_add(
     state: Annotated[str, typer.Option(help="state or country code")] = "",
     label: Annotated[str, typer.Option(help="e.g. a unit number")] = "",
     expires: Annotated[str, typer.Option(help="YYYY-MM-DD")] = "",
-    actor: Annotated[str, typer.Option(help="who is adding it")] = "cli",
     config: ConfigOption = None,
 ) -> None:
     """Add a resident's plate to a site's safe list."""
@@ -312,7 +336,7 @@ def safelist_add(
 
     with unit_of_work(config) as session:
         entry = add_safelist_entry(
-            session, site, plate, state=state, label=label, expires_at=expires, added_by=actor
+            session, site, plate, state=state, label=label, expires_at=expires, added_by=cli_actor()
         )
         typer.echo(f"{entry.plate} is on the safe list of {site!r}")
 
@@ -322,14 +346,13 @@ def safelist_remove(
     site: Annotated[str, typer.Argument(help="site name or id")],
     plate: Annotated[str, typer.Argument()],
     state: Annotated[str | None, typer.Option(help="only this state's entry")] = None,
-    actor: Annotated[str, typer.Option(help="who is removing it")] = "cli",
     config: ConfigOption = None,
 ) -> None:
     """Remove a plate from a site's safe list."""
     from hotlist.safelists import remove_safelist_entry
 
     with unit_of_work(config) as session:
-        removed = remove_safelist_entry(session, site, plate, state=state, actor=actor)
+        removed = remove_safelist_entry(session, site, plate, state=state, actor=cli_actor())
     typer.echo(f"{removed} entries removed")
 
 

@@ -42,9 +42,6 @@ hold_app = typer.Typer(
 retention_app.add_typer(hold_app, name="hold")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON document")]
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="who does this, for the audit log (default cli:$USER)")
-]
 
 
 def _settings(config: Path | None) -> Settings:
@@ -238,8 +235,9 @@ def parse_until(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _actor(actor: str | None) -> str:
-    return actor or f"cli:{getpass.getuser()}"
+def _actor() -> str:
+    """The login name running the command: the audit log never takes a name typed in."""
+    return f"cli:{getpass.getuser()}"
 
 
 @hold_app.command("add")
@@ -249,7 +247,6 @@ def hold_add(
     reason: Annotated[str, typer.Option(help="why (request, court order), for the audit log")],
     until: Annotated[str, typer.Option(help="end: 2025-01-31 (00:00 UTC), 2025-01-31T18:00Z, 90d")],
     case_number: Annotated[str | None, typer.Option(help="case the hold serves")] = None,
-    actor: ActorOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -266,7 +263,7 @@ def hold_add(
             hold = place_hold(
                 session,
                 read_id=read_id,
-                actor=_actor(actor),
+                actor=_actor(),
                 reason=reason,
                 until=end,
                 case_number=case_number,
@@ -281,7 +278,6 @@ def hold_add(
 def hold_release(
     hold_id: Annotated[int, typer.Argument(help="the hold's id (see `hold list`)")],
     reason: Annotated[str, typer.Option(help="why it ends now, for the audit log")],
-    actor: ActorOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -294,7 +290,7 @@ def hold_release(
     settings = _settings(config)
     try:
         with transaction(make_session_factory(_engine(settings))) as session:
-            hold = release_hold(session, hold_id, actor=_actor(actor), reason=reason)
+            hold = release_hold(session, hold_id, actor=_actor(), reason=reason)
     except HoldError as exc:
         typer.echo(f"hold not released: {exc}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from exc

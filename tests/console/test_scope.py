@@ -138,6 +138,28 @@ ADMIN_ORG = [
     _r("GET", "/admin/cameras", "admin"),
     _r("POST", "/admin/cameras", "admin", ok=None, form={"op": "x"}),
 ]
+ADMIN_LISTS = [
+    _r("GET", "/api/admin/hotlists", "admin"),
+    _r("POST", "/api/admin/hotlists", "admin", ok=None, body={}),
+    _r("GET", "/api/admin/hotlists/{hotlist}", "admin"),
+    _r("PATCH", "/api/admin/hotlists/{hotlist}", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/hotlists/{hotlist}/import", "admin", ok=None),
+    _r("POST", "/api/admin/hotlists/{hotlist}/refresh", "admin", ok=None),
+    _r("POST", "/api/admin/hotlists/{hotlist}/expire", "admin", ok=None),
+    _r("GET", "/api/admin/hotlists/{hotlist}/export.csv", "admin"),
+    _r("GET", "/api/admin/holds", "admin"),
+    _r("POST", "/api/admin/holds", "admin", ok=None, body={}),
+    _r("POST", "/api/admin/holds/{hold}/release", "admin", ok=None, body={}),
+    _r("GET", "/admin/hotlists", "admin"),
+    _r("POST", "/admin/hotlists", "admin", ok=None, form={}),
+    _r("POST", "/admin/hotlists/{hotlist}/edit", "admin", ok=None, form={}),
+    _r("POST", "/admin/hotlists/{hotlist}/import", "admin", ok=None, form={}),
+    _r("POST", "/admin/hotlists/{hotlist}/expire", "admin", ok=None, form={}),
+    _r("GET", "/admin/hotlists/{hotlist}/export.csv", "admin"),
+    _r("GET", "/admin/holds", "admin"),
+    _r("POST", "/admin/holds", "admin", ok=None, form={}),
+    _r("POST", "/admin/holds/{hold}/release", "admin", ok=None, form={}),
+]
 MATRIX = [
     _r("GET", "/api/me"),
     _r("GET", "/api/alerts", "officer"),
@@ -227,6 +249,7 @@ MATRIX = [
     *COMMUNITY_PAGES,
     *LPR_GRANTS,
     *ADMIN_ORG,
+    *ADMIN_LISTS,
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -261,6 +284,8 @@ def _path(route: Route, world: World, user: str) -> str:
         share_id=999999,
         grant_id=999999,
         agency=999999,
+        hotlist=1,
+        hold=999999,
     )
 
 
@@ -292,6 +317,8 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{camera}": "{camera_id}",
         "{invite}": "{invite_id}",
         "{agency}": "{agency_id}",
+        "{hotlist}": "{hotlist_id}",
+        "{hold}": "{hold_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:

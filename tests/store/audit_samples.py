@@ -67,6 +67,15 @@ from store.audit_details import (
     WebhookDisableDetail,
     WebhookEnableDetail,
 )
+from store.audit_lists import (
+    HotlistCreateDetail,
+    HotlistEntryAddDetail,
+    HotlistEntryRemoveDetail,
+    HotlistExpireDetail,
+    HotlistExportDetail,
+    HotlistImportDetail,
+    HotlistUpdateDetail,
+)
 from store.audit_org import (
     AgencyCreateDetail,
     AgencyRetireDetail,
@@ -395,5 +404,76 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "camera.retire": (
         CameraRetireDetail(token_id=None, site="Oak"),
         {"token_id": None, "site": "Oak"},
+    ),
+    "hotlist.create": (
+        HotlistCreateDetail(
+            list_name="NCIC",
+            via="session",
+            token_id=None,
+            source="ncic",
+            priority=1,
+            owner_agency_id=None,
+            owner_site_id=None,
+        ),
+        {
+            "list_name": "NCIC",
+            "via": "session",
+            "token_id": None,
+            "source": "ncic",
+            "priority": 1,
+            "owner_agency_id": None,
+            "owner_site_id": None,
+        },
+    ),
+    "hotlist.update": (
+        HotlistUpdateDetail(
+            list_name="NCIC", via="token", token_id=4, changed=("description", "priority")
+        ),
+        {
+            "list_name": "NCIC",
+            "via": "token",
+            "token_id": 4,
+            "changed": ["description", "priority"],
+        },
+    ),
+    "hotlist.import": (
+        HotlistImportDetail(
+            list_name="NCIC",
+            via="cli",
+            token_id=None,
+            replace=True,
+            rows=10,
+            imported=8,
+            skipped_invalid=1,
+            unchanged=1,
+            removed=3,
+        ),
+        {
+            "list_name": "NCIC",
+            "via": "cli",
+            "token_id": None,
+            "replace": True,
+            "rows": 10,
+            "imported": 8,
+            "skipped_invalid": 1,
+            "unchanged": 1,
+            "removed": 3,
+        },
+    ),
+    "hotlist.expire": (
+        HotlistExpireDetail(list_name="NCIC", via="session", token_id=None, entries=12),
+        {"list_name": "NCIC", "via": "session", "token_id": None, "entries": 12},
+    ),
+    "hotlist.export": (
+        HotlistExportDetail(list_name="NCIC", via="token", token_id=4, entries=12),
+        {"list_name": "NCIC", "via": "token", "token_id": 4, "entries": 12},
+    ),
+    "hotlist.entry_add": (
+        HotlistEntryAddDetail(list_name="NCIC", via="cli", token_id=None, entries=1),
+        {"list_name": "NCIC", "via": "cli", "token_id": None, "entries": 1},
+    ),
+    "hotlist.entry_remove": (
+        HotlistEntryRemoveDetail(list_name="NCIC", via="cli", token_id=None, entries=2),
+        {"list_name": "NCIC", "via": "cli", "token_id": None, "entries": 2},
     ),
 }
