@@ -12,6 +12,7 @@ from store.tables.accounts import (
 from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
 from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
+from store.tables.health import CameraHealth, OpsAlert
 from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
@@ -42,6 +43,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Camera",
+    "CameraHealth",
     "CommunityCamera",
     "FootageRequest",
     "FootageShare",
@@ -53,6 +55,7 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "NeighborhoodAlert",
+    "OpsAlert",
     "PlateReadRow",
     "PushDelivery",
     "PushSubscription",
