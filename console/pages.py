@@ -28,8 +28,12 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "Live alerts"),
         NavItem("/search", "Search reads"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/cameras/health", "Cameras"),
     ),
-    "supervisor": (NavItem("/community/requests", "Footage requests"),),
+    "supervisor": (
+        NavItem("/community/requests", "Footage requests"),
+        NavItem("/cameras/health", "Cameras"),
+    ),
     "resident": (
         NavItem("/community/portal", "Requests and alerts"),
         NavItem("/community/cameras", "My cameras"),
@@ -39,6 +43,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/safelist", "Safe list"),
         NavItem("/reads", "Recent reads"),
         NavItem("/community/invites", "Invites"),
+        NavItem("/cameras/health", "Cameras"),
     ),
     "auditor": (
         NavItem("/audit", "Audit log"),
@@ -53,6 +58,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/admin/webhooks", "Webhooks"),
         NavItem("/community/invites", "Invites"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/cameras/health", "Cameras"),
     ),
 }
 HOME = {

@@ -220,6 +220,12 @@ class RetentionHoldReleaseDetail(AuditDetail):
     was_until: IsoTime
 
 
+class OpsAlertAcknowledgeDetail(AuditDetail):
+    action = "ops_alert.acknowledge"
+    camera_id: str
+    state: str
+
+
 AnyAuditDetail = (
     AuthLoginDetail
     | AuthLogoutDetail
@@ -251,6 +257,7 @@ AnyAuditDetail = (
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail
+    | OpsAlertAcknowledgeDetail
     | CommunityAuditDetail
 )
 

@@ -7,6 +7,7 @@ from console.routes import (
     alerts,
     audit_flags,
     auth,
+    camera_health,
     community_cameras,
     community_invites,
     community_portal,
@@ -38,4 +39,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     community_requests.router,
     community_portal.router,
     ops.router,
+    camera_health.router,
 )

@@ -240,6 +240,7 @@ def api_create_webhook(
             agency_id=body.agency_id,
             url=body.url,
             allow_hosts=settings.console.webhook_allow_hosts,
+            ops_events=body.ops_events,
         )
     except WebhookError as exc:
         raise _unprocessable(exc) from exc
