@@ -119,7 +119,7 @@ def camera_health(
     )
     if where is not None:
         query = query.where(where)
-    rows = [_public(c, s, h, now, health) for c, s, h in session.execute(query).tuples()]
+    rows = [_public(c, s, h, now, health) for c, s, h in session.execute(query)]
     order = {state: rank for rank, state in enumerate(reversed(STATES))}
     return sorted(rows, key=lambda r: (order[r.state], r.site_name, r.camera_name))
 

@@ -98,8 +98,8 @@ def check_cameras(
         select(CameraHealth, Camera, Site)
         .join(Camera, Camera.id == CameraHealth.camera_id)
         .join(Site, Site.id == Camera.site_id)
-    ).tuples()
-    for row, camera, site in list(rows):
+    ).all()
+    for row, camera, site in rows:
         judged = verdict(row, now, health)
         if judged.state == row.state or not _moved(
             session, camera.id, row.state, judged.state, now
@@ -190,7 +190,7 @@ def ops_alerts(
     )
     if open_only:
         query = query.where(OpsAlert.cleared_at.is_(None))
-    rows = session.execute(query.order_by(OpsAlert.id.desc()).limit(limit)).tuples()
+    rows = session.execute(query.order_by(OpsAlert.id.desc()).limit(limit))
     return [_public(alert, camera, site) for alert, camera, site in rows]
 
 
@@ -208,7 +208,7 @@ def acknowledge_ops_alert(
         # The same answer whether it does not exist or is about a camera not yours.
         msg = f"no camera alert {alert_id} among the cameras you may see"
         raise NotFound(msg)
-    alert, camera, site = found.tuple()
+    alert, camera, site = found
     if alert.acknowledged_at is None:
         alert.acknowledged_by = actor
         alert.acknowledged_at = utcnow()

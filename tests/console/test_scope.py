@@ -168,6 +168,19 @@ MATRIX = [
     _r("POST", "/community/invites", "hoa_admin", "admin", ok=None, form={}),
     _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
     *COMMUNITY_PAGES,
+    # camera health: admins all cameras, agency users their shared sites', HOA admins their own
+    _r("GET", "/api/cameras/health", "admin", "officer", "supervisor", "hoa_admin"),
+    _r("GET", "/api/ops-alerts", "admin", "officer", "supervisor", "hoa_admin"),
+    _r(
+        "POST",
+        "/api/ops-alerts/{ops_alert}/acknowledge",
+        "admin",
+        "officer",
+        "supervisor",
+        "hoa_admin",
+        ok=None,
+    ),
+    _r("GET", "/cameras/health", "admin", "officer", "supervisor", "hoa_admin"),
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -200,6 +213,7 @@ def _path(route: Route, world: World, user: str) -> str:
         request_id=999999,
         file_id=999999,
         share_id=999999,
+        ops_alert=999999,
     )
 
 
@@ -230,6 +244,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{job}": "{job_id}",
         "{camera}": "{camera_id}",
         "{invite}": "{invite_id}",
+        "{ops_alert}": "{alert_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:
