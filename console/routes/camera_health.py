@@ -59,4 +59,11 @@ def health_page(
     visible = cameras_visible_to(me)
     cameras = camera_health(db, settings.health, where=visible)
     alerts = ops_alerts(db, visible, open_only=True)
-    return render(request, "camera_health.html", me, cameras=cameras, ops_alerts=alerts)
+    return render(
+        request,
+        "camera_health.html",
+        me,
+        cameras=cameras,
+        ops_initial=[a.model_dump(mode="json") for a in alerts],
+        ops_refresh="reload",
+    )
