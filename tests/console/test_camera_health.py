@@ -239,3 +239,32 @@ def test_the_health_page_lists_the_cameras(fresh: datetime, as_user: dict[str, C
     page = as_user["hoa_pine"].get("/cameras/health")
     assert page.status_code == 200
     assert "Pine entrance" in page.text and "Oak gate north" not in page.text
+
+
+def test_an_admin_subscribes_a_webhook_to_camera_alerts(
+    world: World, fresh: datetime, as_user: dict[str, Caller]
+) -> None:
+    del fresh
+    made = as_user["admin"].post(
+        "/api/webhooks",
+        json={"agency_id": world.ids["county"], "url": "http://127.0.0.1:9/a", "ops_events": True},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["webhook"]["ops_events"] is True
+    page = as_user["admin"].post(
+        "/admin/webhooks",
+        data={
+            "op": "add",
+            "agency_id": str(world.ids["county"]),
+            "url": "http://127.0.0.1:9/b",
+            "ops_events": "true",
+        },
+    )
+    assert page.status_code == 200, page.text
+    assert "camera alerts" in page.text
+    with world.session() as s:
+        hooks = s.scalars(select(Webhook).where(Webhook.url.like("http://127.0.0.1:9/%"))).all()
+        assert {(h.url, h.ops_events) for h in hooks} == {
+            ("http://127.0.0.1:9/a", True),
+            ("http://127.0.0.1:9/b", True),
+        }
