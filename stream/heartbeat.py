@@ -68,8 +68,14 @@ class HeartbeatSender:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop, after a last heartbeat with the final totals (the console then shows what a
+        finished source read, until the camera counts as offline)."""
         self._stop.set()
         self._thread.join()
+        try:
+            self.send_once()
+        except (KafkaError, OSError) as exc:
+            log.debug("last camera heartbeat not sent: %s", exc)
         self._drop_producer()
 
     def _run(self) -> None:
