@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 
 from alpr.edge import read_passes
+from alpr.packs import ModelsUnavailableError
+from alpr.sources import SourceError
 from stream.clients import bootstrap_servers
 from stream.heartbeat import HeartbeatSender
 from stream.metrics import EdgeMetrics
@@ -46,6 +48,11 @@ def run_edge(
             ):
                 publisher.publish(read)
                 published += 1
+    except (SourceError, ModelsUnavailableError) as exc:
+        # The last heartbeat carries why this edge stopped: the camera shows failing, not
+        # just gone, until it counts as offline.
+        metrics.reader.source_failed(str(exc))
+        raise
     finally:
         heartbeat.stop()
     return published

@@ -125,6 +125,8 @@ class HeartbeatConsumer:
             except KafkaError as exc:
                 log.warning("heartbeats: broker %s not reachable (%s)", self.bootstrap, exc)
                 stop.wait(self.stream.retry_backoff_max_s)
+        if stop.is_set():
+            return
         consumer = make_consumer(
             self.bootstrap,
             self.stream,

@@ -61,6 +61,7 @@ class HeartbeatSender:
         self.sent = 0
         self._producer: KafkaProducer | None = None
         self._topics_ready = False
+        self._failing = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="edge-heartbeat", daemon=True)
 
@@ -72,26 +73,27 @@ class HeartbeatSender:
         finished source read, until the camera counts as offline)."""
         self._stop.set()
         self._thread.join()
-        try:
-            self.send_once()
-        except (KafkaError, OSError) as exc:
-            log.debug("last camera heartbeat not sent: %s", exc)
+        if not self._failing:
+            # Skipped while the broker is away: it would only hold up the edge's exit.
+            try:
+                self.send_once()
+            except (KafkaError, OSError) as exc:
+                log.debug("last camera heartbeat not sent: %s", exc)
         self._drop_producer()
 
     def _run(self) -> None:
-        failing = False
         while True:
             try:
                 self.send_once()
             except (KafkaError, OSError) as exc:
                 self._drop_producer()
-                if not failing:
+                if not self._failing:
                     log.warning("camera heartbeat not taken by %s: %s", self.bootstrap, exc)
-                failing = True
+                self._failing = True
             else:
-                if failing:
+                if self._failing:
                     log.info("camera heartbeats reach %s again", self.bootstrap)
-                failing = False
+                self._failing = False
             if self._stop.wait(self.interval_s):
                 return
 

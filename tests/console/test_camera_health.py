@@ -167,6 +167,10 @@ def test_offline_raises_one_alert_and_recovery_clears_it(
     feed = as_user["officer_a"].get("/api/ops-alerts", params={"open": "true"}).json()
     assert [(a["id"], a["state"], a["kind"]) for a in feed] == [(alert_id, "offline", "camera")]
     assert as_user["officer_b"].get("/api/ops-alerts").json() == []
+    for sees in ("admin", "hoa_oak", "supervisor"):
+        assert [a["id"] for a in as_user[sees].get("/api/ops-alerts").json()] == [alert_id]
+    assert as_user["hoa_pine"].get("/api/ops-alerts").json() == []
+    assert as_user["auditor"].get("/api/ops-alerts").status_code == 403
     mail = ops_mail(
         changes, HEALTH.model_copy(update={"alert_emails": ("ops@example.org",)}), "http://c"
     )
