@@ -272,3 +272,54 @@ def test_an_admin_subscribes_a_webhook_to_camera_alerts(
             ("http://127.0.0.1:9/a", True),
             ("http://127.0.0.1:9/b", True),
         }
+
+
+def test_a_changing_problem_clears_the_old_alert_and_raises_the_new(
+    world: World, fresh: datetime
+) -> None:
+    with world.session() as s:
+        check_cameras(s, HEALTH, now=fresh)
+        s.commit()
+    erring = fresh + timedelta(seconds=5)
+    error = "rtsp://10.0.0.7/stream: unreachable; retrying in 4 s"
+    heartbeats(
+        world,
+        [beat("cam-pine-1", erring, errors=3, last_error=error, last_error_at=erring)],
+        erring,
+    )
+    with world.session() as s:
+        failing = check_cameras(s, HEALTH, now=erring)
+        s.commit()
+    assert [(c.event, c.alert.camera_id, c.alert.state) for c in failing] == [
+        (RAISED, "cam-pine-1", "failing")
+    ]
+    assert failing[0].alert.detail == f"source error: {error}"
+    # The errors stop but so do the reads: failing gives way to silent.
+    quiet = erring + timedelta(seconds=HEALTH.failing_window_s + 1)
+    heartbeats(
+        world,
+        [
+            beat(
+                "cam-pine-1",
+                quiet,
+                errors=3,
+                last_error=error,
+                last_error_at=erring,
+                last_read_at=quiet - timedelta(hours=1),
+            )
+        ],
+        quiet,
+    )
+    with world.session() as s:
+        silent = check_cameras(s, HEALTH, now=quiet)
+        s.commit()
+        states = {r.camera_id: r.state for r in s.scalars(select(CameraHealth))}
+    assert [(c.event, c.alert.state) for c in silent if c.alert.camera_id == "cam-pine-1"] == [
+        (CLEARED, "failing"),
+        (RAISED, "silent"),
+    ]
+    assert states["cam-pine-1"] == "silent"
+    with world.session() as s:
+        open_alerts = s.scalars(select(OpsAlert).where(OpsAlert.cleared_at.is_(None))).all()
+    pine = [a for a in open_alerts if a.camera_id == "cam-pine-1"]
+    assert [(a.state, a.detail) for a in pine] == [("silent", "no read for 60 min")]

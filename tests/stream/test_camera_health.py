@@ -30,6 +30,7 @@ from org.registry import create_agency, set_site_sharing
 from platewatch.settings import Settings
 from store.db import make_session_factory, transaction
 from store.tables import CameraHealth, OpsAlert
+from stream.broker import free_port
 from stream.events import CameraHeartbeat, DeadLetter, RejectKind, parse_event
 from stream.health import HeartbeatConsumer
 from tests.stream.camera_feeds import mjpeg_camera, smtp_inbox, webhook_receiver
@@ -229,3 +230,31 @@ def test_heartbeats_of_unknown_cameras_and_bad_ones_are_dead_lettered(
     assert "camera 'gate-west' is not registered" in reasons[0][1]
     assert reasons[1][0] is RejectKind.UNSUPPORTED_VERSION
     assert {d.source_topic for d in dead if isinstance(d, DeadLetter)} == {topic}
+
+
+@pytest.mark.kafka
+@pytest.mark.models
+@pytest.mark.slow
+def test_an_edge_whose_camera_is_unreachable_raises_the_failing_alert(
+    tmp_path: Path, kafka_bootstrap: str, sqlite_engine: Engine
+) -> None:
+    settings = _settings(tmp_path, kafka_bootstrap, sqlite_engine, smtp_port=25)
+    settings = settings.model_copy(update={"health": HEALTH})  # no mail for this one
+    config = write_config(settings, tmp_path / "platewatch.yaml")
+    dead_camera = f"http://127.0.0.1:{free_port()}/camera.mjpg"  # nothing listens there
+    log = tmp_path / "edge.log"
+    with consuming_heartbeats(settings, sqlite_engine), console_workers(settings, sqlite_engine):
+        edge = _start_edge(dead_camera, config, log)
+        try:
+            wait_until(
+                "the failing alert", lambda: _open_alert(sqlite_engine) is not None, timeout=300
+            )
+            assert edge.poll() is None, log.read_text()[-3000:]
+        finally:
+            stop_process(edge)
+    alert = _open_alert(sqlite_engine)
+    assert alert is not None and alert.state == "failing"
+    assert alert.detail.startswith(f"source error: {dead_camera}: unreachable; retrying in")
+    with make_session_factory(sqlite_engine)() as s:
+        row = s.get(CameraHealth, CAMERA)
+        assert row is not None and row.errors >= 1 and row.frames == 0
