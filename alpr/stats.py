@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+# rtsp://user:password@host/...: camera URLs often carry their login, which must not travel
+# with the heartbeat to the console's pages, webhooks and emails.
+_URL_LOGIN = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
 
 
 def _now() -> datetime:
@@ -37,5 +42,5 @@ class EdgeStats:
 
     def source_failed(self, error: str) -> None:
         self.errors += 1
-        self.last_error = error[:500]
+        self.last_error = _URL_LOGIN.sub(r"\1***@", error)[:500]
         self.last_error_at = _now()

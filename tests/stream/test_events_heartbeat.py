@@ -58,3 +58,10 @@ def test_what_is_not_a_heartbeat_is_rejected_with_the_reason() -> None:
     assert _parse({**good, "type": "plate_read"}) == Rejected(
         RejectKind.INVALID, "type: expected 'camera_heartbeat', got 'plate_read'"
     )
+
+
+def test_a_camera_url_s_login_never_leaves_the_edge() -> None:
+    stats = EdgeStats()
+    stats.source_failed("rtsp://admin:s3cret@10.0.0.7:554/stream: dropped; reconnecting")
+    assert stats.last_error == "rtsp://***@10.0.0.7:554/stream: dropped; reconnecting"
+    assert "s3cret" not in heartbeat_of("gate-north", stats).to_bytes().decode()
