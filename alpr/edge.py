@@ -202,7 +202,8 @@ def read_passes(
     if not is_stream(source) and not Path(source).exists():
         raise SourceError(source, "no such file or folder")
     edge = settings.edge
-    reader = PlateReader(load_models(settings.models, models), edge.region)
+    loaded = load_models(settings.models, models)
+    reader = PlateReader(loaded, edge.region)
     engine = EdgeReader(
         reader,
         edge,
@@ -211,15 +212,27 @@ def read_passes(
     )
     if stats is not None:
         engine.stats = stats
+    engine.stats.model_pack = loaded.pack.kind
+
+    def on_error(error: SourceError) -> None:
+        logger.warning("%s", error)
+        engine.stats.source_failed(str(error))
+
     frames = open_source(
-        source, max_fps=edge.max_fps, stop=stop, reconnect_max_s=edge.reconnect_max_s
+        source,
+        max_fps=edge.max_fps,
+        stop=stop,
+        on_error=on_error,
+        reconnect_max_s=edge.reconnect_max_s,
     )
     for frame in frames:
         for finished in engine.process(frame):
             if finished.vote.confidence >= edge.min_read_confidence:
+                engine.stats.read_emitted()
                 yield _emit(finished, edge, camera_id, source)
     for finished in engine.flush():
         if finished.vote.confidence >= edge.min_read_confidence:
+            engine.stats.read_emitted()
             yield _emit(finished, edge, camera_id, source)
     logger.info(
         "source %s done: %d frames, %d detected, %d plates recognized",

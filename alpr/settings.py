@@ -121,6 +121,13 @@ class EdgeSettings(BaseModel):
     )
     jpeg_quality: int = Field(default=90, ge=30, le=100)
     reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect backoff")
+    heartbeat_s: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="how often the edge reports its camera's health (frames, reads, errors); "
+        "keep it well under health.offline_after_s",
+    )
 
 
 class AlprSections(Protocol):

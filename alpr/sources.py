@@ -94,7 +94,9 @@ def open_source(
     """Frames of one input, whatever its kind; problems go to `on_error`."""
     stop = stop or threading.Event()
     if is_stream(spec):
-        yield from stream_frames(spec, max_fps=max_fps, stop=stop, reconnect_max_s=reconnect_max_s)
+        yield from stream_frames(
+            spec, max_fps=max_fps, stop=stop, reconnect_max_s=reconnect_max_s, on_error=on_error
+        )
         return
     path = Path(spec)
     if not path.exists():
@@ -179,9 +181,15 @@ def video_frames(
 
 
 def stream_frames(
-    url: str, *, max_fps: float | None, stop: threading.Event, reconnect_max_s: float
+    url: str,
+    *,
+    max_fps: float | None,
+    stop: threading.Event,
+    reconnect_max_s: float,
+    on_error: ErrorSink = _log_error,
 ) -> Iterator[Frame]:
-    """A live stream, reconnecting with backoff until `stop` is set."""
+    """A live stream, reconnecting with backoff until `stop` is set; each failure to connect
+    and each drop goes to `on_error` (logged, and counted by the edge's camera health)."""
     backoff = FIRST_BACKOFF_S
     started = time.monotonic()
     index, last = 0, -1e9
@@ -190,7 +198,7 @@ def stream_frames(
     while not stop.is_set():
         capture = cv2.VideoCapture(url)
         if not capture.isOpened():
-            logger.warning("stream %s unreachable; retrying in %.0f s", url, backoff)
+            on_error(SourceError(url, f"unreachable; retrying in {backoff:.0f} s"))
             capture.release()
             stop.wait(backoff)
             backoff = min(reconnect_max_s, backoff * 2)
@@ -200,7 +208,7 @@ def stream_frames(
         while not stop.is_set():
             ok, image = capture.read()
             if not ok or image is None:
-                logger.warning("stream %s dropped; reconnecting", url)
+                on_error(SourceError(url, "dropped; reconnecting"))
                 break
             now = time.monotonic() - started
             if now - last >= min_gap:

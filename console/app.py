@@ -15,8 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from console.camera_health import CameraHealthCollector
 from console.feed import AlertFeed
 from console.handlers import install_error_handlers
+from console.health_worker import HealthWorker
 from console.imports import ImportRunner
 from console.pages import STATIC, make_templates
 from console.push_worker import PushWorker
@@ -89,12 +91,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = [poller]
     if interval > 0:
         tasks.append(asyncio.create_task(_checkpoint_every(app, interval), name="checkpoints"))
-    worker: WebhookWorker | None = app.state.webhook_worker
-    if worker is not None:
+    # Background threads beside the server: webhook deliveries, pushes, camera health checks.
+    workers: list[WebhookWorker | PushWorker | HealthWorker] = [
+        w
+        for w in (app.state.webhook_worker, app.state.push_worker, app.state.health_worker)
+        if w is not None
+    ]
+    for worker in workers:
         worker.start()
-    pusher: PushWorker | None = app.state.push_worker
-    if pusher is not None:
-        pusher.start()
     settings: ConsoleSections = app.state.settings
     listener = start_metrics_listener(settings.console.metrics_bind, app.state.metrics_registry)
     try:
@@ -111,10 +115,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if worker is not None:
+        for worker in workers:
             await asyncio.to_thread(worker.stop)
-        if pusher is not None:
-            await asyncio.to_thread(pusher.stop)
         app.state.engine.dispose()
 
 
@@ -173,6 +175,9 @@ def create_app(settings: ConsoleSections, *, webhooks: bool = True) -> FastAPI:
     )
     app.state.import_runner = ImportRunner(app.state.session_factory)
     app.state.metrics_registry = metrics_registry(app.state.session_factory, app.state.feed)
+    app.state.metrics_registry.register(
+        CameraHealthCollector(app.state.session_factory, settings.health)
+    )
     app.state.webhook_worker = (
         WebhookWorker(app.state.session_factory, settings.console) if webhooks else None
     )
@@ -181,6 +186,10 @@ def create_app(settings: ConsoleSections, *, webhooks: bool = True) -> FastAPI:
         PushWorker(app.state.session_factory, settings.console, settings.console.push_key_path)
         if webhooks and settings.console.push_enabled
         else None
+    )
+    # Camera alerts have one owner per deployment: the console that sends the webhooks.
+    app.state.health_worker = (
+        HealthWorker(app.state.session_factory, settings) if webhooks else None
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

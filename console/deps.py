@@ -170,3 +170,6 @@ Resident = Annotated[Principal, Depends(require_role("resident"))]
 HoaAdminOrAdmin = Annotated[Principal, Depends(require_role("hoa_admin", "admin"))]
 AgencyUser = Annotated[Principal, Depends(require_role("officer", "supervisor"))]
 Approver = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
+CameraWatcher = Annotated[
+    Principal, Depends(require_role("admin", "officer", "supervisor", "hoa_admin"))
+]

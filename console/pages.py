@@ -28,8 +28,12 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "Live alerts"),
         NavItem("/search", "Search reads"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/cameras/health", "Cameras"),
     ),
-    "supervisor": (NavItem("/community/requests", "Footage requests"),),
+    "supervisor": (
+        NavItem("/community/requests", "Footage requests"),
+        NavItem("/cameras/health", "Cameras"),
+    ),
     "resident": (
         NavItem("/community/portal", "Requests and alerts"),
         NavItem("/community/cameras", "My cameras"),
@@ -40,6 +44,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/reads", "Recent reads"),
         NavItem("/community/invites", "Invites"),
         NavItem("/lpr-requests", "Plate read requests"),
+        NavItem("/cameras/health", "Cameras"),
     ),
     "auditor": (
         NavItem("/audit", "Audit log"),
@@ -59,6 +64,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/community/requests", "Footage requests"),
         NavItem("/admin/hotlists", "Hotlists"),
         NavItem("/admin/holds", "Legal holds"),
+        NavItem("/cameras/health", "Cameras"),
     ),
 }
 HOME = {

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, fie
 
 from community.request_settings import RequestSettings
 from community.settings import MailSettings
+from console.health_settings import HealthSettings
 from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
 
@@ -270,3 +271,6 @@ class ConsoleSections(Protocol):
     def community(self) -> RequestSettings: ...
 
     def checkpoint_paths(self) -> CheckpointPaths: ...
+
+    @property
+    def health(self) -> HealthSettings: ...

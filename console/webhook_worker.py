@@ -132,7 +132,12 @@ class WebhookWorker:
                     delivery.last_error = str(exc)
                     continue
                 try:
-                    body = _with_links(session, delivery, signer)
+                    # A camera alert names no read, so it has no image links to sign.
+                    body = (
+                        delivery.payload.encode()
+                        if delivery.ops_alert_id is not None
+                        else _with_links(session, delivery, signer)
+                    )
                 except ValidationError:
                     delivery.status = "failed"
                     delivery.last_error = "queued in the payload format before Standard Webhooks"

@@ -104,13 +104,20 @@ def create_webhook(
     agency_id: int,
     url: str,
     allow_hosts: Sequence[str] = (),
+    ops_events: bool = False,
 ) -> NewWebhook:
     url = check_target(url, allow_hosts)
     if session.get(Agency, agency_id) is None:
         msg = f"no agency with id {agency_id}"
         raise WebhookError(msg)
     secret = new_secret()
-    webhook = Webhook(agency_id=agency_id, url=url.strip(), secret=secret, created_by=actor)
+    webhook = Webhook(
+        agency_id=agency_id,
+        url=url.strip(),
+        secret=secret,
+        created_by=actor,
+        ops_events=ops_events,
+    )
     # Start from now: a new endpoint gets new alerts, not the agency's history.
     _start_from_now(session, webhook)
     session.add(webhook)

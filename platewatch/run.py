@@ -6,6 +6,8 @@ refuses to start, with a one-line hint, so it can be pointed at a real deploymen
 
 Broker (embedded unless a cluster is configured), matcher, web console and one edge reader run
 as separate processes, exactly as in production, under one supervisor that stops them all.
+Camera health comes with them: the edge sends heartbeats, the matcher process takes them in
+(a consumer of its own) and the console checks them and raises camera alerts.
 """
 
 from __future__ import annotations

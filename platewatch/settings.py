@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from alpr.settings import EdgeSettings, ModelSettings
 from community.request_settings import RequestSettings
 from community.settings import MailSettings
+from console.health_settings import HealthSettings
 from console.settings import ConsoleSettings
 from hotlist.settings import MatchSettings
 from retention.settings import RetentionSettings
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     community: RequestSettings = Field(default_factory=RequestSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @model_validator(mode="after")
     def _paths_under_data_dir(self) -> Settings:

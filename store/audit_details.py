@@ -222,6 +222,12 @@ class RetentionHoldReleaseDetail(AuditDetail):
     was_until: IsoTime
 
 
+class OpsAlertAcknowledgeDetail(AuditDetail):
+    action = "ops_alert.acknowledge"
+    camera_id: str
+    state: str
+
+
 AnyAuditDetail = (
     AuthLoginDetail
     | AuthLogoutDetail
@@ -253,6 +259,7 @@ AnyAuditDetail = (
     | RetentionPurgeDetail
     | RetentionHoldPlaceDetail
     | RetentionHoldReleaseDetail
+    | OpsAlertAcknowledgeDetail
     | CommunityAuditDetail
     | OrgAuditDetail
     | HotlistAuditDetail

@@ -82,6 +82,7 @@ def ensure_topics(bootstrap: str, stream: StreamSettings) -> list[str]:
         stream.alerts_topic,
         stream.dispositions_topic,
         stream.dead_letter_topic,
+        stream.heartbeats_topic,
     ]
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap,

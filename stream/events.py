@@ -91,6 +91,27 @@ class AlertDisposition(Event):
     at: AwareDatetime
 
 
+class CameraHeartbeat(Event):
+    """An edge's running totals, sent every `edge.heartbeat_s`; keyed by camera on
+    `platewatch.heartbeats`. Counters are since `started_at` (the edge process's start), so a
+    restart shows as a new `started_at` with counters from zero, not as a fall."""
+
+    type: Literal["camera_heartbeat"] = "camera_heartbeat"
+    camera_id: str = Field(min_length=1, max_length=100)
+    sent_at: AwareDatetime
+    started_at: AwareDatetime
+    frames: int = Field(ge=0)
+    reads: int = Field(ge=0)
+    last_read_at: AwareDatetime | None = None
+    model_pack: str | None = Field(default=None, max_length=100)
+    errors: int = Field(ge=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    last_error_at: AwareDatetime | None = None
+
+
+MAX_HEARTBEAT_BYTES = 16 * 1024
+
+
 class RejectKind(StrEnum):
     UNPARSEABLE = "unparseable"  # not UTF-8 JSON, or too large to be an event
     UNSUPPORTED_VERSION = "unsupported_version"

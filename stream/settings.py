@@ -22,9 +22,12 @@ class StreamSettings(BaseModel):
     alerts_topic: str = "platewatch.alerts"
     dispositions_topic: str = "platewatch.dispositions"
     dead_letter_topic: str = "platewatch.dead-letter"
+    heartbeats_topic: str = "platewatch.heartbeats"
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     consumer_group: str = "platewatch-matcher"
+    # Its own group: heartbeats are consumed beside the reads, never in their way.
+    health_consumer_group: str = "platewatch-camera-health"
     # Tansu takes about half the session timeout to finish a group join; 6 s keeps a
     # rebalance near 3 s and also suits a real cluster.
     session_timeout_ms: int = Field(default=6000, ge=1000)

@@ -11,6 +11,7 @@ from console.routes import (
     alerts,
     audit_flags,
     auth,
+    camera_health,
     community_cameras,
     community_invites,
     community_portal,
@@ -48,4 +49,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_org_pages.router,
     admin_lists.router,
     admin_holds.router,
+    camera_health.router,
 )

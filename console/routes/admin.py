@@ -240,6 +240,7 @@ def api_create_webhook(
             agency_id=body.agency_id,
             url=body.url,
             allow_hosts=settings.console.webhook_allow_hosts,
+            ops_events=body.ops_events,
         )
     except WebhookError as exc:
         raise _unprocessable(exc) from exc
@@ -299,6 +300,7 @@ def webhooks_submit(
     agency_id: Annotated[int, Form()] = 0,
     url: Annotated[str, Form()] = "",
     webhook_id: Annotated[int, Form()] = 0,
+    ops_events: Annotated[bool, Form()] = False,
 ) -> Response:
     shown = error = None
     try:
@@ -309,6 +311,7 @@ def webhooks_submit(
                 agency_id=agency_id,
                 url=url,
                 allow_hosts=settings.console.webhook_allow_hosts,
+                ops_events=ops_events,
             ).secret
         else:
             set_webhook_enabled(

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts.logins import Credential
 from console.alerts import officer_alert, officer_alerts
+from console.camera_health import cameras_visible_to
 from console.deps import DbSession, Officer
 from console.dispositions import apply_disposition
 from console.feed import AlertFeed
+from console.ops_alerts import ops_alerts
 from console.pages import render
 from console.schemas.alerts import AlertPublic, DispositionCreate, FeedEvent
 from console.scope import officer_agency
@@ -33,8 +35,17 @@ def feed_page(request: Request, me: Officer, db: DbSession) -> Response:
     ]
     last_id = max([a.id for a in open_alerts + recent], default=0)
     initial = [a.model_dump(mode="json") for a in open_alerts + recent[:20]]
+    # Camera alerts of the agency's cameras beside the plate alerts, kept current by ops.js.
+    cameras_down = ops_alerts(db, cameras_visible_to(me), open_only=True)
     return render(
-        request, "alerts.html", me, open_alerts=open_alerts, initial=initial, last_id=last_id
+        request,
+        "alerts.html",
+        me,
+        open_alerts=open_alerts,
+        initial=initial,
+        last_id=last_id,
+        ops_initial=[a.model_dump(mode="json") for a in cameras_down],
+        ops_refresh="poll",
     )
 
 

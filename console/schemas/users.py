@@ -90,6 +90,11 @@ class WebhookCreate(BaseModel):
 
     agency_id: int
     url: str = Field(min_length=8, max_length=500)
+    ops_events: bool = Field(
+        default=False,
+        description="also send camera operations alerts (camera.alert_raised, "
+        "camera.alert_cleared) for the cameras of sites shared with the agency",
+    )
 
 
 class WebhookPublic(BaseModel):
@@ -101,6 +106,7 @@ class WebhookPublic(BaseModel):
     enabled: bool
     last_alert_id: int
     last_sighting_id: int
+    ops_events: bool
     created_by: str
     created_at: datetime
 
@@ -116,7 +122,8 @@ class DeliveryPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    alert_id: int
+    alert_id: int | None = Field(description="the plate alert; None for a camera alert")
+    ops_alert_id: int | None = Field(description="the camera operations alert, if it is one")
     event: str
     sighting_id: int = Field(description="the re-sighting an alert.seen_again reports; else 0")
     status: str

@@ -138,12 +138,14 @@ def matcher(
     metrics_port: MetricsPortOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Consume reads, match them against the hotlists and publish alerts, until stopped."""
+    """Consume reads, match them against the hotlists and publish alerts, until stopped;
+    beside them, in a consumer of their own, the cameras' heartbeats into camera health."""
     import os
 
     from hotlist.ingest import IndexCache  # noqa: F401  (fail early if matching is missing)
     from store.db import make_engine, make_session_factory
     from stream.handler import HotlistHandler
+    from stream.health import start_heartbeat_consumer
     from stream.matcher import DatabaseNotReadyError, MatcherService
     from stream.metrics import MatcherMetrics, serve
 
@@ -162,12 +164,15 @@ def matcher(
         metrics=metrics,
     )
     stop = _stop_on_signals()
+    heartbeats = start_heartbeat_consumer(settings, make_session_factory(engine), stop)
     try:
         service.run(stop)
     except DatabaseNotReadyError as exc:
         typer.echo(f"matcher: {exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
+        stop.set()
+        heartbeats.join(10)
         engine.dispose()
 
 

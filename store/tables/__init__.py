@@ -13,6 +13,7 @@ from store.tables.audit import AuditEvent
 from store.tables.checkpoints import AuditCheckpoint
 from store.tables.community import CommunityCamera, InviteCode, ResidentProfile
 from store.tables.grants import LprAccessGrant
+from store.tables.health import CameraHealth, OpsAlert
 from store.tables.imports import ImportJob
 from store.tables.lists import Hotlist, HotlistEntry, SafelistEntry
 from store.tables.org import Agency, Camera, Site, SiteSharing
@@ -43,6 +44,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Camera",
+    "CameraHealth",
     "CommunityCamera",
     "FootageRequest",
     "FootageShare",
@@ -55,6 +57,7 @@ __all__ = [
     "LoginThrottle",
     "LprAccessGrant",
     "NeighborhoodAlert",
+    "OpsAlert",
     "PlateReadRow",
     "PushDelivery",
     "PushSubscription",

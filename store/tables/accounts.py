@@ -125,6 +125,9 @@ class Webhook(Base):
     # The same pair for re-sightings (alert_sightings ids), sent as alert.seen_again.
     floor_sighting_id: Mapped[int] = mapped_column(default=0, server_default="0")
     last_sighting_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Also receives camera operations alerts (camera.alert_raised, camera.alert_cleared) for
+    # the cameras of sites shared with the agency.
+    ops_events: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -140,7 +143,13 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    # A plate alert's delivery names its alert; a camera operations alert's its ops alert.
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), index=True, default=None
+    )
+    ops_alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ops_alerts.id", ondelete="CASCADE"), index=True, default=None
+    )
     event: Mapped[str] = mapped_column(String(32), default="alert.raised")
     sighting_id: Mapped[int] = mapped_column(default=0, server_default="0")
     payload: Mapped[str] = mapped_column(Text)

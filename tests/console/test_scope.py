@@ -250,6 +250,19 @@ MATRIX = [
     *LPR_GRANTS,
     *ADMIN_ORG,
     *ADMIN_LISTS,
+    # camera health: admins all cameras, agency users their shared sites', HOA admins their own
+    _r("GET", "/api/cameras/health", "admin", "officer", "supervisor", "hoa_admin"),
+    _r("GET", "/api/ops-alerts", "admin", "officer", "supervisor", "hoa_admin"),
+    _r(
+        "POST",
+        "/api/ops-alerts/{ops_alert}/acknowledge",
+        "admin",
+        "officer",
+        "supervisor",
+        "hoa_admin",
+        ok=None,
+    ),
+    _r("GET", "/cameras/health", "admin", "officer", "supervisor", "hoa_admin"),
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -286,6 +299,7 @@ def _path(route: Route, world: World, user: str) -> str:
         agency=999999,
         hotlist=1,
         hold=999999,
+        ops_alert=999999,
     )
 
 
@@ -319,6 +333,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
         "{agency}": "{agency_id}",
         "{hotlist}": "{hotlist_id}",
         "{hold}": "{hold_id}",
+        "{ops_alert}": "{alert_id}",
     }
     covered = set(PUBLIC)
     for route in MATRIX:

@@ -160,6 +160,28 @@ def test_demo_pipeline_alerts_once_and_tags_the_resident(pipeline: RunningPipeli
         stored = list(session.scalars(select(Alert.plate_read)))
     engine.dispose()
     assert stored == [HOTLISTED_PLATE]
+    _camera_health_has_the_edges_totals(pipeline, token)
+
+
+def _camera_health_has_the_edges_totals(pipeline: RunningPipeline, token: str) -> None:
+    """The edge's heartbeats reached the console through the matcher process: its last one
+    (sent as the demo clip ended) counts the three passes."""
+    deadline = time.monotonic() + 60
+    cameras: list[dict[str, object]] = []
+    while time.monotonic() < deadline:
+        response = httpx.get(
+            f"{pipeline.console_url}/api/cameras/health",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        cameras = response.json()
+        if cameras and cameras[0]["reads"] == 3:
+            break
+        time.sleep(0.5)
+    assert len(cameras) == 1, cameras
+    assert cameras[0]["reads"] == 3 and cameras[0]["last_heartbeat_at"] is not None, cameras
+    assert cameras[0]["model_pack"], cameras
 
 
 def _descendants(pid: int) -> set[int]:

@@ -44,6 +44,7 @@ from store.audit_details import (
     AuthLoginDetail,
     AuthLogoutDetail,
     MediaLinkOpenDetail,
+    OpsAlertAcknowledgeDetail,
     PushSubscribeDetail,
     PushUnsubscribeDetail,
     ReadsSearchDetail,
@@ -197,6 +198,10 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
         {"agency_id": 2, "url": "https://cad.example/hook"},
     ),
     "webhook.enable": (WebhookEnableDetail(), {}),
+    "ops_alert.acknowledge": (
+        OpsAlertAcknowledgeDetail(camera_id="gate-north", state="offline"),
+        {"camera_id": "gate-north", "state": "offline"},
+    ),
     "webhook.disable": (WebhookDisableDetail(), {}),
     "audit.reads_accepted": (
         AuditReadsAcceptedDetail(groups=("day:2025-03-01", "site:3")),

@@ -21,6 +21,7 @@ from stream.events import (
     AlertDisposition,
     AlertEvent,
     AlertKind,
+    CameraHeartbeat,
     DeadLetter,
     PlateReadEvent,
     Rejected,
@@ -124,6 +125,18 @@ EXAMPLES: dict[str, BaseModel] = {
         key=b"gate-1",
         value=b"\x00\xff",
     ).model_copy(update={"failed_at": AT}),
+    "camera_heartbeat": CameraHeartbeat(
+        camera_id="gate-1",
+        sent_at=AT,
+        started_at=AT,
+        frames=5400,
+        reads=37,
+        last_read_at=AT,
+        model_pack="fused",
+        errors=1,
+        last_error="rtsp://cam/1: dropped; reconnecting",
+        last_error_at=AT,
+    ),
 }
 
 
