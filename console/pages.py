@@ -28,8 +28,12 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "Live alerts"),
         NavItem("/search", "Search reads"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/map", "Map"),
     ),
-    "supervisor": (NavItem("/community/requests", "Footage requests"),),
+    "supervisor": (
+        NavItem("/community/requests", "Footage requests"),
+        NavItem("/map", "Map"),
+    ),
     "resident": (
         NavItem("/community/portal", "Requests and alerts"),
         NavItem("/community/cameras", "My cameras"),
@@ -53,6 +57,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/admin/webhooks", "Webhooks"),
         NavItem("/community/invites", "Invites"),
         NavItem("/community/requests", "Footage requests"),
+        NavItem("/map", "Map"),
     ),
 }
 HOME = {

@@ -13,6 +13,7 @@ from console.routes import (
     community_requests,
     community_residents,
     imports,
+    map,
     ops,
     oversight,
     push,
@@ -38,4 +39,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     community_requests.router,
     community_portal.router,
     ops.router,
+    map.router,
 )

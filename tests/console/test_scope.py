@@ -168,6 +168,10 @@ MATRIX = [
     _r("POST", "/community/invites", "hoa_admin", "admin", ok=None, form={}),
     _r("POST", "/community/invites/{invite}/revoke", "hoa_admin", "admin", ok=None),
     *COMMUNITY_PAGES,
+    # the map (tests/console/test_map.py)
+    _r("GET", "/map", "officer", "supervisor", "admin"),
+    _r("GET", "/api/map/layers", "officer", "supervisor", "admin"),
+    _r("POST", "/api/map/sightings", "officer", body=SEARCH),
 ]
 PUBLIC = {
     ("GET", "/login"),
