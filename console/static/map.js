@@ -114,7 +114,8 @@
         .addTo(layers.requests);
     }
     if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 16 });
-    const unplaced = data.unplaced_lpr_cameras ? ` (${data.unplaced_lpr_cameras} more have no coordinates and are not shown)` : "";
+    const n = data.unplaced_lpr_cameras;
+    const unplaced = n ? ` (${n} more ${n === 1 ? "has" : "have"} no coordinates and ${n === 1 ? "is" : "are"} not shown)` : "";
     summary.textContent = `${plural(data.lpr_cameras.length, "LPR camera")}${unplaced}, ` +
       `${plural(data.camera_cells.length, "cell")} of residents' cameras, ` +
       `${plural(data.listed_cameras.length, "listed camera")}, ${plural(data.request_areas.length, "request area")}.`;
@@ -138,20 +139,34 @@
     return `the search failed (${code})`;
   }
 
+  // One marker per camera, naming every sighting there ("1, 4"), so none hides another.
   function drawSightings(result) {
     layers.sightings.clearLayers();
     list.replaceChildren();
     const path = [];
+    const atCamera = new Map();
     for (const s of result.sightings) {
       const when = window.platewatch.localTime(s.captured_at);
       const item = node("li", `${when} — ${s.plate} at ${s.camera_name} (${s.site_name})`);
-      if (s.lat === null || s.lon === null) item.appendChild(node("span", " · camera has no coordinates", "muted"));
       list.appendChild(item);
-      if (s.lat === null || s.lon === null) continue;
+      if (s.lat === null || s.lon === null) {
+        item.appendChild(node("span", " · camera has no coordinates", "muted"));
+        continue;
+      }
       path.push([s.lat, s.lon]);
-      L.marker([s.lat, s.lon], { icon: icon("sighting-icon", String(s.n)), title: `${s.n}: ${when}`, zIndexOffset: 1000 + s.n })
-        .bindPopup(popup([`${s.n}. ${s.plate}`, when, `${s.camera_name} (${s.site_name})`]))
-        .addTo(layers.sightings);
+      const key = `${s.lat},${s.lon}`;
+      if (!atCamera.has(key)) atCamera.set(key, { lat: s.lat, lon: s.lon, camera: `${s.camera_name} (${s.site_name})`, seen: [] });
+      atCamera.get(key).seen.push(s);
+    }
+    for (const place of atCamera.values()) {
+      const numbers = place.seen.map((s) => s.n).join(", ");
+      const lines = place.seen.map((s) => `${s.n}. ${s.plate}, ${window.platewatch.localTime(s.captured_at)}`);
+      const width = 14 + 8 * numbers.length;
+      L.marker([place.lat, place.lon], {
+        icon: L.divIcon({ className: "sighting-icon", html: numbers, iconSize: [width, 22], iconAnchor: [width / 2, 11] }),
+        title: `${place.camera}: ${numbers}`,
+        zIndexOffset: 1000,
+      }).bindPopup(popup([place.camera, ...lines])).addTo(layers.sightings);
     }
     if (path.length > 1) L.polyline(path, { className: "sighting-path", color: "#ffb347", weight: 3 }).addTo(layers.sightings);
     if (path.length) map.fitBounds(L.latLngBounds(path).pad(0.3), { maxZoom: 17 });

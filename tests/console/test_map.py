@@ -41,14 +41,14 @@ LISTED = (40.741111, -73.981111)
 PLATE = "MAPX01"
 
 
-def _seed_map(world: World) -> None:
+def seed_map(world: World) -> None:
     if world.ids.get("map_seeded"):
         return
     now = datetime.now(UTC)
     with world.session() as s:
         for camera_id, (lat, lon) in PLACES.items():
-            camera = s.get_one(Camera, camera_id)
-            camera.latitude, camera.longitude = lat, lon
+            lpr = s.get_one(Camera, camera_id)
+            lpr.latitude, lpr.longitude = lat, lon
         create_camera(s, "cam-map-nowhere", site=world.ids["oak"], name="Oak trailer")
         s.commit()
         for read_id, camera_id, minutes in [
@@ -100,7 +100,7 @@ def _seed_map(world: World) -> None:
 
 @pytest.fixture
 def mapped(world: World) -> World:
-    _seed_map(world)
+    seed_map(world)
     return world
 
 
