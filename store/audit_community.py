@@ -122,6 +122,16 @@ class NeighborhoodAlertPostDetail(AuditDetail):
     notified: int
 
 
+class FootageRequestExportDetail(AuditDetail):
+    """An agency exported the request with its shared files (each file's own
+    `share_file.download` is recorded beside it); `archive_sha256` is the ZIP's hash."""
+
+    action = "footage_request.export"
+    request_id: int
+    files: int
+    archive_sha256: str
+
+
 CommunityAuditDetail = (
     ResidentJoinDetail
     | ResidentOptOutDetail
@@ -143,4 +153,5 @@ CommunityAuditDetail = (
     | ShareFileDownloadDetail
     | ShareFilePurgeDetail
     | NeighborhoodAlertPostDetail
+    | FootageRequestExportDetail
 )

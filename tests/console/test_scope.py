@@ -50,6 +50,14 @@ COMMUNITY_API = [
     _r("GET", "/api/community/requests", "officer", "supervisor", "admin"),
     _r("GET", "/api/community/requests/{request_id}", "officer", "supervisor", "admin", ok=None),
     _r(
+        "GET",
+        "/api/community/requests/{request_id}/export",
+        "officer",
+        "supervisor",
+        "admin",
+        ok=None,
+    ),
+    _r(
         "POST",
         "/api/community/requests/{request_id}/decision",
         "supervisor",

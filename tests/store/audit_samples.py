@@ -16,6 +16,7 @@ from store.audit_community import (
     FootageRequestDeclineDetail,
     FootageRequestDraftDetail,
     FootageRequestExpireDetail,
+    FootageRequestExportDetail,
     FootageRequestResidentDeclineDetail,
     FootageShareCreateDetail,
     FootageShareWithdrawDetail,
@@ -251,5 +252,9 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "neighborhood_alert.post": (
         NeighborhoodAlertPostDetail(agency_id=1, radius_m=800, notified=12),
         {"agency_id": 1, "radius_m": 800, "notified": 12},
+    ),
+    "footage_request.export": (
+        FootageRequestExportDetail(request_id=2, files=3, archive_sha256="ef" * 32),
+        {"request_id": 2, "files": 3, "archive_sha256": "ef" * 32},
     ),
 }
