@@ -23,7 +23,14 @@ from sqlalchemy import select
 from community.export import SHARE_COLUMNS
 from console.accounts.users import create_user
 from store.spreadsheet import unescape_cell
-from store.tables import AuditEvent, CommunityCamera, RequestRecipient, ResidentProfile, User
+from store.tables import (
+    AuditEvent,
+    CommunityCamera,
+    RequestRecipient,
+    ResidentProfile,
+    ShareFile,
+    User,
+)
 from tests.community.residents import SeededResident, add_resident
 from tests.console.conftest import PASSWORD, Caller, World, session_headers, token_headers
 
@@ -218,3 +225,25 @@ def test_another_agency_cannot_export_and_leaves_no_audit_entry(
     assert exports() == before
     page = as_user["officer_a"].get(f"/community/requests/{exported.request_id}")
     assert f'href="/api/community/requests/{exported.request_id}/export"' in page.text
+
+
+def test_a_file_gone_from_storage_is_listed_not_packed(
+    exported: Exported, world: World, as_user: dict[str, Caller]
+) -> None:
+    shop = next(r for r in _rows(_members(exported)["shares.csv"]) if r["note"] == "shop front")
+    with world.session() as s:
+        row = s.get_one(ShareFile, int(shop["file_id"]))
+        (world.image_root / row.path).unlink()
+    again = as_user["officer_a"].get(f"/api/community/requests/{exported.request_id}/export")
+    assert again.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(again.content)) as archive:
+        names = archive.namelist()
+        rows = _rows(archive.read("shares.csv"))
+    listed = next(r for r in rows if r["file_id"] == shop["file_id"])
+    assert (listed["state"], listed["file"], listed["sha256"]) == (
+        "missing from storage",
+        "",
+        shop["sha256"],
+    )
+    assert shop["file"] not in names
+    assert [r["state"] for r in rows if r["file_id"] != shop["file_id"]] == ["included"]
