@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from community.cells import cell_bounds
 from community.registry import police_view
 from community.requests import list_for_agency
 from console.deps import Principal
-from console.errors import Forbidden
+from console.errors import Forbidden, NotFound
 from console.schemas.map import (
     CellFeature,
     ListedCameraFeature,
@@ -33,9 +34,10 @@ from console.schemas.map import (
 )
 from console.schemas.search import SearchCreate
 from console.scope import shared_camera_ids
-from console.search import search_reads
+from console.search import SearchError, search_reads
 from console.settings import ConsoleSettings
-from store.tables import Camera, CommunityCamera, ResidentProfile, Site, User
+from store.audit_details import ReadsSearchDetail
+from store.tables import AuditEvent, Camera, CommunityCamera, ResidentProfile, Site, User
 
 MAP_ROLES = ("officer", "supervisor", "admin")
 
@@ -185,3 +187,39 @@ def map_sightings(
         truncated=result.truncated,
         sightings=sightings,
     )
+
+
+def search_of(session: Session, principal: Principal, audit_id: int) -> SearchCreate:
+    """The officer's own earlier search, as it was asked (its case number and reason too)."""
+    event = session.get(AuditEvent, audit_id)
+    if (
+        event is None
+        or event.action != ReadsSearchDetail.action
+        or event.actor != principal.username
+    ):
+        msg = f"no search {audit_id} of yours; run the search from this page instead"
+        raise NotFound(msg)
+    detail = ReadsSearchDetail.model_validate(event.detail)
+    try:
+        return SearchCreate(
+            plate=detail.plate,
+            start=detail.start,
+            end=detail.end,
+            camera_ids=list(detail.camera_ids),
+            site_ids=list(detail.site_ids),
+            case_number=event.case_number or "",
+            reason=event.purpose or "",
+        )
+    except ValidationError as exc:
+        # The rules for case numbers and reasons may have tightened since it ran.
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        msg = f"search {audit_id} no longer passes the search rules ({problems}); search anew"
+        raise SearchError(msg) from exc
+
+
+def rerun_sightings(
+    session: Session, principal: Principal, audit_id: int, settings: ConsoleSettings
+) -> MapSightings:
+    """Put an earlier search on the map by running it again: a new audit entry under the same
+    case number and reason, and the reads as they are now."""
+    return map_sightings(session, principal, search_of(session, principal, audit_id), settings)

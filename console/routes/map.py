@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from console.deps import DbSession, Officer, Principal, SettingsDep, require_role
-from console.map import MAP_ROLES, map_agency, map_layers, map_sightings
+from console.map import MAP_ROLES, map_agency, map_layers, map_sightings, rerun_sightings
 from console.pages import STATIC, render
 from console.schemas.map import MapLayers, MapSightings
 from console.schemas.search import SearchCreate
@@ -61,8 +61,24 @@ def api_sightings(
     return result
 
 
+@router.post("/api/map/sightings/{audit_id}")
+def api_rerun_sightings(
+    audit_id: int, me: Officer, db: DbSession, settings: SettingsDep
+) -> MapSightings:
+    """Your earlier search (its audit entry id, as /api/reads/search answered) on the map: it
+    runs again with the same case number and reason and is audited again."""
+    try:
+        result = rerun_sightings(db, me, audit_id, settings.console)
+    except SearchError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    db.commit()
+    return result
+
+
 @router.get("/map", include_in_schema=False)
-def map_page(request: Request, me: MapUser, settings: SettingsDep) -> Response:
+def map_page(
+    request: Request, me: MapUser, settings: SettingsDep, search: int | None = None
+) -> Response:
     map_agency(me)
     config = settings.console.map
     response = render(
@@ -73,6 +89,7 @@ def map_page(request: Request, me: MapUser, settings: SettingsDep) -> Response:
         tile_url=config.tile_url,
         tile_attribution=config.tile_attribution,
         can_search=me.role == "officer",
+        rerun=search if me.role == "officer" else None,
     )
     response.headers["Content-Security-Policy"] = map_csp(config)
     return response

@@ -174,23 +174,13 @@
     status.textContent = `${plural(result.count, "sighting")} of ${result.pattern}${cut}; recorded in the audit log as entry ${result.audit_id}.`;
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const field = (name) => form.elements.namedItem(name).value;
-    const when = (name) => {
-      const d = new Date(field(name));
-      return Number.isNaN(d.getTime()) ? field(name) : d.toISOString();
-    };
-    const body = {
-      plate: field("plate"), start: when("start"), end: when("end"),
-      case_number: field("case_number"), reason: field("reason"),
-    };
+  async function show(url, body) {
     status.textContent = "Searching…";
-    const response = await fetch("/api/map/sightings", {
+    const response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": window.platewatch.csrf() },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
@@ -198,5 +188,22 @@
       return;
     }
     drawSightings(data);
+  }
+
+  // An earlier search runs again only on a click: a link alone never writes an audit entry.
+  const rerun = document.getElementById("rerun");
+  if (rerun) rerun.addEventListener("click", () => show(`/api/map/sightings/${encodeURIComponent(rerun.dataset.search)}`));
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const field = (name) => form.elements.namedItem(name).value;
+    const when = (name) => {
+      const d = new Date(field(name));
+      return Number.isNaN(d.getTime()) ? field(name) : d.toISOString();
+    };
+    show("/api/map/sightings", {
+      plate: field("plate"), start: when("start"), end: when("end"),
+      case_number: field("case_number"), reason: field("reason"),
+    });
   });
 })();

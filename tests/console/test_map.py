@@ -281,3 +281,38 @@ def test_a_tile_server_is_a_setting_admitted_by_the_page_policy() -> None:
         MapSettings(tile_url="ftp://x/{z}")
     with pytest.raises(ValidationError, match=r"lacks \{x\}, \{y\}; tiles are addressed by them"):
         MapSettings(tile_url="https://tiles.example.gov/{z}.png")
+
+
+def test_an_earlier_search_reruns_on_the_map_audited_again(
+    mapped: World, by_token: dict[str, Caller], as_user: dict[str, Caller]
+) -> None:
+    officer = by_token["officer_a"]
+    searched = officer.post("/api/reads/search", json=_query(case_number="2025-007003"))
+    assert searched.status_code == 200, searched.text
+    audit_id = searched.json()["audit_id"]
+    page = as_user["officer_a"].get(f"/map?search={audit_id}")
+    assert f'data-search="{audit_id}"' in page.text
+    assert "data-search" not in as_user["supervisor"].get(f"/map?search={audit_id}").text
+    before = _searches(mapped)
+    rerun = officer.post(f"/api/map/sightings/{audit_id}")
+    assert rerun.status_code == 200, rerun.text
+    result = rerun.json()
+    assert [s["read_id"] for s in result["sightings"]] == [
+        "r-map-1",
+        "r-map-2",
+        "r-map-3",
+        "r-map-4",
+    ]
+    assert result["audit_id"] != audit_id and _searches(mapped) == before + 1
+    with mapped.session() as s:
+        first, again = s.get_one(AuditEvent, audit_id), s.get_one(AuditEvent, result["audit_id"])
+        assert (again.actor, again.subject) == ("officer_a", PLATE)
+        assert (again.case_number, again.purpose) == (first.case_number, first.purpose)
+        assert again.detail["start"] == first.detail["start"]
+        login = s.scalar(select(AuditEvent.id).where(AuditEvent.action != "reads.search"))
+    # Another officer's search, or an entry that is no search, is not there to rerun.
+    for caller, other in [(by_token["officer_b"], audit_id), (officer, login)]:
+        refused = caller.post(f"/api/map/sightings/{other}")
+        assert refused.status_code == 404
+        assert f"no search {other} of yours" in refused.json()["detail"]
+    assert _searches(mapped) == before + 1

@@ -180,6 +180,7 @@ MATRIX = [
     _r("GET", "/map", "officer", "supervisor", "admin"),
     _r("GET", "/api/map/layers", "officer", "supervisor", "admin"),
     _r("POST", "/api/map/sightings", "officer", body=SEARCH),
+    _r("POST", "/api/map/sightings/{audit_id}", "officer", ok=None),
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -212,6 +213,7 @@ def _path(route: Route, world: World, user: str) -> str:
         request_id=999999,
         file_id=999999,
         share_id=999999,
+        audit_id=999999,
     )
 
 
