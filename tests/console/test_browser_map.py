@@ -72,6 +72,18 @@ def test_officer_maps_cameras_and_a_plates_sightings_offline(
     expect(page.locator("path.sighting-path")).to_have_count(1)
     expect(page.locator("#sightings-list li")).to_have_count(4)
     page.screenshot(path=str(tmp_path / "map.png"), full_page=True)
+
+    # From a search's results to the map: one click there runs it again (audited again).
+    page.get_by_role("link", name="Search reads").click()
+    search = page.locator("form[action='/search']")
+    search.get_by_label("Plate").fill(PLATE)
+    search.get_by_label("Case number").fill("2025-007004")
+    search.get_by_label("Reason").fill("hit and run on Oak Dr, tracing the vehicle's route")
+    search.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Show on the map").click()
+    page.get_by_role("button", name=re.compile(r"Show the sightings of search \d+")).click()
+    expect(page.locator("#sightings-status")).to_contain_text(f"4 sightings of {PLATE}")
+    expect(page.locator(".sighting-icon")).to_have_count(2)
     context.close()
 
     assert any(url.endswith("/static/vendor/leaflet/leaflet.js") for url in requested)
