@@ -46,3 +46,11 @@ def cell_center(cell: str) -> tuple[float, float]:
         raise ValueError(msg)
     row, col = int(match.group(1)), int(match.group(2))
     return (row + 0.5) * STEP_DEG, (col + 0.5) * _column_step(row)
+
+
+def cell_bounds(cell: str) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of the cell, to draw it without naming any point inside."""
+    lat, lon = cell_center(cell)
+    half_lat = STEP_DEG / 2
+    half_lon = _column_step(math.floor(lat / STEP_DEG)) / 2
+    return lat - half_lat, lon - half_lon, lat + half_lat, lon + half_lon

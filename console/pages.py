@@ -28,11 +28,13 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "Live alerts"),
         NavItem("/search", "Search reads"),
         NavItem("/community/requests", "Footage requests"),
-        NavItem("/cameras/health", "Cameras"),
+        NavItem("/map", "Map"),
+        NavItem("/cameras/health", "Camera health"),
     ),
     "supervisor": (
         NavItem("/community/requests", "Footage requests"),
-        NavItem("/cameras/health", "Cameras"),
+        NavItem("/map", "Map"),
+        NavItem("/cameras/health", "Camera health"),
     ),
     "resident": (
         NavItem("/community/portal", "Requests and alerts"),
@@ -44,7 +46,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/reads", "Recent reads"),
         NavItem("/community/invites", "Invites"),
         NavItem("/lpr-requests", "Plate read requests"),
-        NavItem("/cameras/health", "Cameras"),
+        NavItem("/cameras/health", "Camera health"),
     ),
     "auditor": (
         NavItem("/audit", "Audit log"),
@@ -64,7 +66,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/community/requests", "Footage requests"),
         NavItem("/admin/hotlists", "Hotlists"),
         NavItem("/admin/holds", "Legal holds"),
-        NavItem("/cameras/health", "Cameras"),
+        NavItem("/cameras/health", "Camera health"),
+        NavItem("/map", "Map"),
     ),
 }
 HOME = {

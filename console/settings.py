@@ -61,6 +61,46 @@ class AuditFlagSettings(BaseModel):
         return value
 
 
+class MapSettings(BaseModel):
+    """The officers' map (console/map.py): its background tiles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tile_url: str = Field(
+        default="",
+        description="tile server template, e.g. https://tiles.example.gov/{z}/{x}/{y}.png; "
+        "empty (the default): a plain latitude/longitude grid, so the map works offline",
+    )
+    tile_attribution: str = Field(
+        default="", max_length=300, description="credit the tile server asks to be shown"
+    )
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            msg = f"map.tile_url: {value!r} is not an absolute http(s) URL"
+            raise ValueError(msg)
+        missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+        if missing:
+            msg = f"map.tile_url: {value!r} lacks {', '.join(missing)}; tiles are addressed by them"
+            raise ValueError(msg)
+        return value
+
+    def tile_origin(self) -> str | None:
+        """Where tiles come from, for the map page's Content-Security-Policy."""
+        if not self.tile_url:
+            return None
+        parsed = urlsplit(self.tile_url)
+        # Subdomain templates ({s}.tile.example.org) become a wildcard host.
+        host = parsed.netloc.replace("{s}", "*")
+        return f"{parsed.scheme}://{host}"
+
+
 class ConsoleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -155,6 +195,7 @@ class ConsoleSettings(BaseModel):
     )
     push_poll_s: float = Field(default=0.5, gt=0)
     audit_flags: AuditFlagSettings = Field(default_factory=AuditFlagSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
     api_docs: Literal["signed_in", "public", "off"] = Field(
         default="signed_in", description="who may read /docs, /redoc and /openapi.json"
     )

@@ -170,6 +170,16 @@ class LprGrantUseDetail(AuditDetail):
     results: int
 
 
+class FootageRequestExportDetail(AuditDetail):
+    """An agency exported the request with its shared files (each file's own
+    `share_file.download` is recorded beside it); `archive_sha256` is the ZIP's hash."""
+
+    action = "footage_request.export"
+    request_id: int
+    files: int
+    archive_sha256: str
+
+
 CommunityAuditDetail = (
     ResidentJoinDetail
     | ResidentOptOutDetail
@@ -197,4 +207,5 @@ CommunityAuditDetail = (
     | LprGrantRevokeDetail
     | LprGrantExpireDetail
     | LprGrantUseDetail
+    | FootageRequestExportDetail
 )

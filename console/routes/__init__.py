@@ -19,6 +19,7 @@ from console.routes import (
     community_residents,
     imports,
     lpr_grants,
+    map,
     ops,
     oversight,
     push,
@@ -50,4 +51,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_lists.router,
     admin_holds.router,
     camera_health.router,
+    map.router,
 )

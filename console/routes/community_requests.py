@@ -13,10 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from community.alerts import agency_alerts, post_alert
 from community.area import Area, AreaError
+from community.export import export_request
 from community.requests import (
     NotFoundError,
     RequestDraft,
@@ -232,6 +235,36 @@ def api_view_file(file_id: int, me: Staff, db: DbSession, settings: SettingsDep)
 def api_download_file(file_id: int, me: Staff, db: DbSession, settings: SettingsDep) -> Response:
     """Download a shared file; audited as `share_file.download`."""
     return _file(db, me, file_id, settings, download=True)
+
+
+@router.get("/api/community/requests/{request_id}/export")
+def api_export(request_id: int, me: Staff, db: DbSession, settings: SettingsDep) -> Response:
+    """The request for the case file as a ZIP: request.csv (the request and its status),
+    shares.csv (each shared file with its times and coarse cell), the files and SHA256SUMS.
+    Audited as `footage_request.export`, and each file as `share_file.download`. Never who was
+    asked, how many were asked or who declined."""
+    try:
+        export = export_request(
+            db, request_id, agency_id=_scope(me), actor=me.username,
+            image_root=settings.edge.image_root,
+        )  # fmt: skip
+    except RequestError as exc:
+        raise _invalid(exc) from exc
+    except OSError as exc:
+        db.rollback()
+        detail = f"the export of request {request_id} could not be written ({exc}); try again"
+        raise HTTPException(status_code=503, detail=detail) from exc
+    try:
+        db.commit()
+    except SQLAlchemyError:
+        export.path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        export.path,
+        media_type="application/zip",
+        filename=export.filename,
+        background=BackgroundTask(export.path.unlink, missing_ok=True),
+    )
 
 
 @router.post("/api/community/alerts", status_code=201)

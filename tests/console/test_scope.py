@@ -50,6 +50,14 @@ COMMUNITY_API = [
     _r("GET", "/api/community/requests", "officer", "supervisor", "admin"),
     _r("GET", "/api/community/requests/{request_id}", "officer", "supervisor", "admin", ok=None),
     _r(
+        "GET",
+        "/api/community/requests/{request_id}/export",
+        "officer",
+        "supervisor",
+        "admin",
+        ok=None,
+    ),
+    _r(
         "POST",
         "/api/community/requests/{request_id}/decision",
         "supervisor",
@@ -263,6 +271,11 @@ MATRIX = [
         ok=None,
     ),
     _r("GET", "/cameras/health", "admin", "officer", "supervisor", "hoa_admin"),
+    # the map (tests/console/test_map.py)
+    _r("GET", "/map", "officer", "supervisor", "admin"),
+    _r("GET", "/api/map/layers", "officer", "supervisor", "admin"),
+    _r("POST", "/api/map/sightings", "officer", body=SEARCH),
+    _r("POST", "/api/map/sightings/{audit_id}", "officer", ok=None),
 ]
 PUBLIC = {
     ("GET", "/login"),
@@ -300,6 +313,7 @@ def _path(route: Route, world: World, user: str) -> str:
         hotlist=1,
         hold=999999,
         ops_alert=999999,
+        audit_id=999999,
     )
 
 

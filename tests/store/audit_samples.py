@@ -16,6 +16,7 @@ from store.audit_community import (
     FootageRequestDeclineDetail,
     FootageRequestDraftDetail,
     FootageRequestExpireDetail,
+    FootageRequestExportDetail,
     FootageRequestResidentDeclineDetail,
     FootageShareCreateDetail,
     FootageShareWithdrawDetail,
@@ -480,5 +481,9 @@ SAMPLES: dict[str, tuple[AnyAuditDetail, dict[str, Any]]] = {
     "hotlist.entry_remove": (
         HotlistEntryRemoveDetail(list_name="NCIC", via="cli", token_id=None, entries=2),
         {"list_name": "NCIC", "via": "cli", "token_id": None, "entries": 2},
+    ),
+    "footage_request.export": (
+        FootageRequestExportDetail(request_id=2, files=3, archive_sha256="ef" * 32),
+        {"request_id": 2, "files": 3, "archive_sha256": "ef" * 32},
     ),
 }
