@@ -73,6 +73,9 @@ class AlertRecord(WireModel):
     first_seen_at: datetime
     last_seen_at: datetime
     sightings: int
+    # Found among stored reads when its entry was added: where the car was, not a live stop.
+    # Added in schema 1 with a default, so a consumer of the earlier records reads it as live.
+    historical: bool = False
     # Paths under the image root while the images are kept; None once purged.
     crop_path: str | None
     frame_path: str | None
@@ -132,6 +135,7 @@ def alert_record(session: Session, alert_id: int) -> AlertRecord:
         first_seen_at=alert.first_seen_at,
         last_seen_at=alert.last_seen_at,
         sightings=alert.sightings,
+        historical=alert.historical,
         crop_path=read.crop_path if read and kept else None,
         frame_path=read.frame_path if read and kept else None,
         status_reason=alert.status_reason,
