@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
-    literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,7 +75,7 @@ def plate_key(plate: ColumnElement[str | None]) -> ColumnElement[str | None]:
     inlined: an index on an expression is used only for that very expression)."""
     folded: ColumnElement[str | None] = plate
     for char, canon in PLATE_KEY_FOLDS:
-        folded = func.replace(folded, literal_column(f"'{char}'"), literal_column(f"'{canon}'"))
+        folded = func.replace(folded, text(f"'{char}'"), text(f"'{canon}'"))
     return folded
 
 
