@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotlist.alignment import Alignment
 from hotlist.historical_reads import StoredRead
-from hotlist.wire import write_outbox
+from hotlist.wire import write_outboxes
 from store.tables import Alert, AlertSighting, Hotlist, HotlistEntry, PlateReadRow
 
 _IN_CHUNK = 5_000
@@ -41,11 +41,12 @@ def raise_historical(session: Session, hotlist: Hotlist, found: Sequence[Found])
     for f in found:
         if (f.entry.plate, f.stored.read.read_id) not in seen:
             groups.setdefault((f.entry.plate, f.stored.site_id), []).append(f)
-    alert_ids = []
-    for group in groups.values():
-        alert = _raise(session, hotlist, group)
-        write_outbox(session, alert, "raised")
-        alert_ids.append(alert.id)
+    alerts = [_alert(hotlist, group) for group in groups.values()]
+    session.add_all(alerts)
+    session.flush()
+    for alert, group in zip(alerts, groups.values(), strict=True):
+        session.add_all(_sightings(alert, group))
+    write_outboxes(session, alerts, "raised")
     read_ids = [f.stored.read.read_id for group in groups.values() for f in group]
     for start in range(0, len(read_ids), _IN_CHUNK):
         # A read behind an alert keeps its plate text through the purge, as a live hit does.
@@ -55,7 +56,7 @@ def raise_historical(session: Session, hotlist: Hotlist, found: Sequence[Found])
             .values(has_hit=True),
             execution_options={"synchronize_session": False},
         )
-    return tuple(alert_ids)
+    return tuple(alert.id for alert in alerts)
 
 
 def _already_alerted(
@@ -78,15 +79,14 @@ def _already_alerted(
     return seen
 
 
-def _raise(session: Session, hotlist: Hotlist, group: list[Found]) -> Alert:
-    ordered = sorted(group, key=lambda f: f.stored.read.captured_at)
-    last = ordered[-1]
+def _alert(hotlist: Hotlist, group: list[Found]) -> Alert:
+    """The alert of one vehicle at one site: its newest read, its best score."""
+    last = max(group, key=lambda f: f.stored.read.captured_at)
     best = max(group, key=lambda f: f.alignment.score)
     entry, read = last.entry, last.stored.read
-    camera_id = read.camera_id
-    alert = Alert(
+    return Alert(
         read_id=read.read_id,
-        camera_id=camera_id,
+        camera_id=read.camera_id,
         site_id=last.stored.site_id,
         hotlist_id=hotlist.id,
         hotlist_entry_id=entry.id,
@@ -110,18 +110,20 @@ def _raise(session: Session, hotlist: Hotlist, group: list[Found]) -> Alert:
         list_refreshed_at=hotlist.refreshed_at,
         sightings=len(group),
         historical=True,
-        first_seen_at=ordered[0].stored.read.captured_at,
+        first_seen_at=min(f.stored.read.captured_at for f in group),
         last_seen_at=read.captured_at,
     )
-    session.add(alert)
-    session.flush()
-    session.add_all(
+
+
+def _sightings(alert: Alert, group: list[Found]) -> list[AlertSighting]:
+    """The group's other reads, each where and when it was seen."""
+    return [
         AlertSighting(
             alert_id=alert.id,
             read_id=f.stored.read.read_id,
             camera_id=f.stored.read.camera_id,
             seen_at=f.stored.read.captured_at,
         )
-        for f in ordered[:-1]
-    )
-    return alert
+        for f in group
+        if f.stored.read.read_id != alert.read_id
+    ]
