@@ -25,6 +25,7 @@ STAGES = (
     "retention",
     "e2e",
     "drill",
+    "historical",
 )
 # Stages whose module is not bench.<stage>_bench.
 MODULES = {
