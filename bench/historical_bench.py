@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
@@ -134,20 +135,22 @@ def _timed(engine: Engine, action: Callable[[Session], object]) -> tuple[float, 
     return elapsed, raised
 
 
+def _add(session: Session, plate: str, history: HistoryCheck | None) -> None:
+    add_entry(session, "Bench list", plate=plate, state="CA", history=history)
+
+
+def _import(session: Session, feed: str, history: HistoryCheck | None) -> None:
+    import_hotlist(session, feed, list_name="Bench list", history=history)
+
+
 def _measure(report: Report, engine: Engine, pool: list[str]) -> None:
     check = HistoryCheck()
     singles, bases, raised_one = [], [], 0
     for n in range(5):
         plate = pool[n * 997]
-        elapsed, raised_one = _timed(
-            engine,
-            lambda s, p=plate: add_entry(s, "Bench list", plate=p, state="CA", history=check),
-        )
+        elapsed, raised_one = _timed(engine, partial(_add, plate=plate, history=check))
         singles.append(elapsed)
-        base, _ = _timed(
-            engine,
-            lambda s, p=plate: add_entry(s, "Bench list", plate=p, state="CA", history=None),
-        )
+        base, _ = _timed(engine, partial(_add, plate=plate, history=None))
         bases.append(base)
     report.add(
         Figure(
@@ -163,12 +166,8 @@ def _measure(report: Report, engine: Engine, pool: list[str]) -> None:
     )
     for count in (1_000, 100_000):
         feed = _feed(pool, count, seed=count)
-        checked, raised = _timed(
-            engine, lambda s, f=feed: import_hotlist(s, f, list_name="Bench list", history=check)
-        )
-        plain, _ = _timed(
-            engine, lambda s, f=feed: import_hotlist(s, f, list_name="Bench list", history=None)
-        )
+        checked, raised = _timed(engine, partial(_import, feed=feed, history=check))
+        plain, _ = _timed(engine, partial(_import, feed=feed, history=None))
         report.add(
             Figure(
                 SECTION,

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ from store.tables.reads import plate_key
 __all__ = ["DEFAULT_WINDOW_DAYS", "HistoricalReport", "HistoryCheck", "check_history"]
 
 log = logging.getLogger(__name__)
+Columns = TypeVarTuple("Columns")
 # The retention default (RetentionSettings.image_days): the CLI passes the configured value.
 DEFAULT_WINDOW_DAYS = 30
 # Wildcard entries per pattern query: each is an OR branch the database tries on every read.
@@ -112,11 +114,11 @@ def _site_cutoffs(
 
 
 def _searchable(
-    query: Select[tuple[HotlistEntry, PlateReadRow, int]],
+    query: Select[*Columns],
     cutoffs: dict[int, datetime],
     earliest: datetime,
     as_of: datetime,
-) -> Select[tuple[HotlistEntry, PlateReadRow, int]]:
+) -> Select[*Columns]:
     read = PlateReadRow
     return query.join_from(read, Camera, Camera.id == read.camera_id).where(
         read.captured_at >= earliest,
@@ -167,7 +169,7 @@ def _wildcard_candidates(
         key = plate_key(PlateReadRow.plate)
         fits = or_(*(key.like(_like_pattern(e.plate)) for e in batch))
         query = select(PlateReadRow, Camera.site_id).select_from(PlateReadRow).where(fits)
-        query = _searchable(query, cutoffs, earliest, as_of)  # type: ignore[arg-type]
+        query = _searchable(query, cutoffs, earliest, as_of)
         for read, site_id in session.execute(query):
             stored = stored_read(read, site_id)
             for wildcard, _ in index.hits(canonical(stored.read.plate)):

@@ -35,5 +35,5 @@ def stored_read(row: PlateReadRow, site_id: int) -> StoredRead:
     except ValidationError:
         # A row stored by an older edge, or emptied by hand: its text and confidence remain.
         log.debug("read %s: stored detail does not parse; scored on its text", row.read_id)
-        read = PlateRead(**columns, region=row.region, box=_NO_BOX)  # type: ignore[arg-type]
+        read = PlateRead(**columns, region=row.region, box=_NO_BOX)
     return StoredRead(read, site_id)

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from store.base import Base, utcnow
 
@@ -70,12 +70,13 @@ PLATE_KEY_FOLDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def plate_key(plate: ColumnElement[str | None]) -> ColumnElement[str | None]:
+def plate_key(plate: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[str | None]:
     """The folded plate as SQL, the same expression the index is built on (the literals are
     inlined: an index on an expression is used only for that very expression)."""
-    folded: ColumnElement[str | None] = plate
+    folded: ColumnElement[Any] | QueryableAttribute[Any] = plate
     for char, canon in PLATE_KEY_FOLDS:
         folded = func.replace(folded, text(f"'{char}'"), text(f"'{canon}'"))
+    assert isinstance(folded, ColumnElement)
     return folded
 
 
