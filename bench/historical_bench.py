@@ -103,8 +103,8 @@ def _fill(engine: Engine, now: datetime) -> list[str]:
 def _feed(pool: list[str], count: int, seed: int) -> str:
     """`count` entries, 1 % of them plates that were read."""
     rng = random.Random(seed)
-    known = sorted(set(pool))
-    read = rng.sample(known, max(1, count // 100))
+    known = set(pool)
+    read = rng.sample(sorted(known), max(1, count // 100))
     unread: set[str] = set()
     while len(unread) < count - len(read):
         plate = _plate(rng)
