@@ -242,5 +242,7 @@ def run(report: Report) -> None:
 if __name__ == "__main__":
     result = Report()
     run(result)
+    for figure in result.figures:
+        print(f"[bench] {figure.name}: {figure.notes}")
     for section, lines in result.notes.items():
         print(f"[bench] {section}: " + " ".join(lines))
