@@ -35,8 +35,15 @@ from hotlist.settings import MatchSettings
 from hotlist.wildcards import WildcardIndex
 from org.regions import states_conflict
 from store.base import utcnow
-from store.tables import Camera, Hotlist, HotlistEntry, PlateReadRow, SafelistEntry, Site
-from store.tables.org import SiteSharing
+from store.tables import (
+    Camera,
+    Hotlist,
+    HotlistEntry,
+    PlateReadRow,
+    SafelistEntry,
+    Site,
+    SiteSharing,
+)
 from store.tables.reads import plate_key
 
 __all__ = ["DEFAULT_WINDOW_DAYS", "HistoricalReport", "HistoryCheck", "check_history"]

@@ -182,8 +182,6 @@ def _load(
     history: HistoryCheck | None,
 ) -> ImportReport:
     rows: tuple[HotlistRow, ...] | list[HotlistRow] = parsed.rows
-    # Entries this load inserts get ids above the highest stored now.
-    watermark = session.scalar(select(func.max(HotlistEntry.id))) or 0
     stale: list[int] = []
     whole = unchanged = 0
     with paused_gc():
@@ -203,6 +201,8 @@ def _load(
 
         with bulk_load(session, len(rows), removing=whole + len(stale)):
             removed = delete_entries(session, hotlist.id) if whole else delete_ids(session, stale)
+            # Taken after the deletes: SQLite hands a deleted highest id out again.
+            watermark = session.scalar(select(func.max(HotlistEntry.id))) or 0
             imported = insert_entries(session, hotlist.id, rows, write_progress)
     touch(hotlist, refreshed=True)
     session.flush()

@@ -267,3 +267,16 @@ def test_only_matching_reads_are_counted(session: Session, shared: World, ingest
     add_entry(session, "Stolen", plate="ZZZ0003")
     session.commit()
     assert session.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+def test_a_replacing_import_checks_the_entries_it_brings(
+    session: Session, shared: World, ingest: Ingest
+) -> None:
+    """The replace that clears the list and loads it whole (SQLite then hands the cleared ids
+    out again) still checks every entry it loads."""
+    ingest("8DEF456")
+    import_hotlist(session, "plate\n7ABC123\n", list_name="Stolen")
+    report = import_hotlist(session, "plate\n8DEF456\n", list_name="Stolen", replace=True)
+    session.commit()
+    assert (report.removed, report.historical_alerts) == (1, 1)
+    assert [a.entry_plate for a in _alerts(session)] == ["8DEF456"]
