@@ -1,6 +1,7 @@
 // The officer's live alert feed: server-sent events, a tone and a flash for each new alert,
-// and the disposition buttons. A historical hit (a new hotlist entry found among reads stored
-// earlier) is marked as such and makes no sound: it says where the car was, not where it is. Everything the server sends is already scoped to the officer.
+// and the disposition buttons. Everything the server sends is already scoped to the officer.
+// A historical hit (a new hotlist entry found among reads stored earlier) is marked as such and
+// makes no sound: it says where the car was, not where it is.
 "use strict";
 
 (() => {
