@@ -27,12 +27,13 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from bench.report import Figure, Report
-from hotlist.historical import HistoryCheck
-from hotlist.lists import add_entry, create_hotlist, import_hotlist
+from hotlist.historical import HistoryCheck, check_history
+from hotlist.lists import add_entry, create_hotlist, get_hotlist, import_hotlist
 from org.registry import create_agency, create_camera, create_site, set_site_sharing
 from store.base import Base
 from store.db import make_engine, make_session_factory
-from store.tables import Alert
+from store.tables import Alert, HotlistEntry, PlateReadRow
+from store.tables.reads import plate_key
 
 SECTION = "Historical hits (hotlist)"
 READS = int(os.environ.get("PLATEWATCH_BENCH_HISTORICAL_READS", "1000000"))
@@ -182,6 +183,41 @@ def _measure(report: Report, engine: Engine, pool: list[str]) -> None:
         )
 
 
+def _check_alone(report: Report, engine: Engine, pool: list[str]) -> None:
+    """The check by itself on 100,000 entries just loaded without it, and its join's plan."""
+    feed = _feed(pool, 100_000, seed=100_000)
+    with _rolled_back(engine) as session:
+        watermark = session.scalar(select(func.max(HotlistEntry.id))) or 0
+        _import(session, feed, history=None)
+        session.execute(text("ANALYZE hotlist_entries"))
+        hotlist = get_hotlist(session, "Bench list")
+        started = time.perf_counter()
+        found = check_history(session, hotlist, HotlistEntry.id > watermark, HistoryCheck())
+        session.flush()
+        elapsed = time.perf_counter() - started
+        query = (
+            select(PlateReadRow.read_id)
+            .select_from(HotlistEntry)
+            .join(PlateReadRow, plate_key(PlateReadRow.plate) == plate_key(HotlistEntry.plate))
+            .where(HotlistEntry.id > watermark)
+        )
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = session.execute(text(f"EXPLAIN ANALYZE {compiled}")).scalars().all()
+    report.add(
+        Figure(
+            SECTION,
+            f"the check alone, 100,000 new entries against {READS:,} reads",
+            elapsed,
+            "s",
+            higher_is_better=False,
+            notes=f"{len(found.alert_ids):,} alerts from {found.reads_found:,} reads",
+        )
+    )
+    report.note(
+        SECTION, "The batch join's plan: `" + " / ".join(p.strip() for p in plan[:2]) + "`."
+    )
+
+
 def _plan(engine: Engine, plate: str) -> str:
     """The plan of the single-entry lookup: the folded-plate index, not a scan."""
     with engine.connect() as conn:
@@ -229,6 +265,7 @@ def run(report: Report) -> None:
             filled = time.perf_counter() - started
             plan = _plan(engine, pool[0])
             _measure(report, engine, pool)
+            _check_alone(report, engine, pool)
         finally:
             engine.dispose()
     report.note(
