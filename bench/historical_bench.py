@@ -213,9 +213,7 @@ def _check_alone(report: Report, engine: Engine, pool: list[str]) -> None:
             notes=f"{len(found.alert_ids):,} alerts from {found.reads_found:,} reads",
         )
     )
-    report.note(
-        SECTION, "The batch join's plan: `" + " / ".join(p.strip() for p in plan[:2]) + "`."
-    )
+    report.note(SECTION, f"The 100,000-entry join's plan: `{plan[0].strip()[:160]}`.")
 
 
 def _plan(engine: Engine, plate: str) -> str:
@@ -229,7 +227,7 @@ def _plan(engine: Engine, plate: str) -> str:
             ),
             {"key": plate},
         ).all()
-    return " / ".join(str(r[0]).strip() for r in rows[:3])
+    return str(rows[0][0]).strip()[:160]
 
 
 def _folded_sql() -> str:
