@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
+from alpr.read import PlateRead
 from hotlist.alerts import alert_view
 from hotlist.historical import HistoryCheck
 from hotlist.index_cache import IndexCache
 from hotlist.ingest import ingest_read
 from hotlist.lists import add_entry, create_hotlist, import_hotlist, remove_entries
+from hotlist.matcher import Matcher
 from hotlist.plates import canonical
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
@@ -280,3 +282,72 @@ def test_a_replacing_import_checks_the_entries_it_brings(
     session.commit()
     assert (report.removed, report.historical_alerts) == (1, 1)
     assert [a.entry_plate for a in _alerts(session)] == ["8DEF456"]
+
+
+_FOLDS = {"0": "OD", "O": "0D", "D": "0O", "1": "IL", "I": "1L", "8": "B", "B": "8", "5": "S"}
+_EXAMPLES = iter(range(1_000))
+
+
+@st.composite
+def _spellings(draw: st.DrawFn) -> tuple[str, list[tuple[str, bool, int]]]:
+    """An entry plate and reads of it: OCR-equivalent spellings, exact ones and others, each
+    at the sharing site or not, and days ago."""
+    entry = draw(st.text(alphabet="0O1I8B5KMX", min_size=4, max_size=7))
+    reads = []
+    for _ in range(draw(st.integers(1, 6))):
+        plate = "".join(
+            draw(st.sampled_from([ch, *_FOLDS.get(ch, "")])) if draw(st.booleans()) else ch
+            for ch in entry
+        )
+        reads.append((plate, draw(st.booleans()), draw(st.sampled_from([1, 4, 29, 31, 45]))))
+    return entry, reads
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=_spellings())
+def test_history_finds_what_live_matching_would_have_alerted_on(
+    session: Session,
+    shared: World,
+    cache_factory: Callable[[], IndexCache],
+    fresh_settings: MatchSettings,
+    case: tuple[str, list[tuple[str, bool, int]]],
+) -> None:
+    """The oracle is the live matcher itself: a stored read becomes a historical hit exactly
+    when it is shared, inside the window, and would have alerted (exact or OCR-equivalent)
+    had the entry been listed when it was read."""
+    entry, reads = case
+    # Each example its own list and cameras' worth of plates: a prefix no fold touches.
+    tag = f"{next(_EXAMPLES):03d}".translate(str.maketrans("0123456789", "KMNPRTUVWX"))
+    entry = tag + entry
+    stored: list[tuple[str, PlateRead, int]] = []
+    for n, (plate, at_shared_site, days_ago) in enumerate(reads):
+        camera, site = (
+            ("gate-1", shared.site_id) if at_shared_site else ("elm-1", shared.other_site_id)
+        )
+        read = make_read(tag + plate, camera=camera, at=NOW - timedelta(days=days_ago))
+        read = read.model_copy(update={"read_id": f"{tag}-{n}"})
+        ingest_read(session, read, Matcher(None), fresh_settings)
+        stored.append((read.read_id, read, site))
+    name = f"List {tag}"
+    create_hotlist(session, name)
+    add_entry(session, name, plate=entry, history=HistoryCheck(settings=fresh_settings))
+    session.commit()
+    oracle = cache_factory().current(session)
+    expected = set()
+    for read_id, read, site in stored:
+        live = oracle.match(read, fresh_settings, site_id=site)
+        on_list = [m for m in live.matches if m.list_name == name]
+        if site == shared.site_id and read.captured_at >= NOW - timedelta(days=30) and on_list:
+            expected.add(read_id)
+    list_id = session.scalar(select(Alert.hotlist_id).where(Alert.list_name == name))
+    raised = set(session.scalars(select(Alert.read_id).where(Alert.hotlist_id == list_id)))
+    sighted = set(
+        session.scalars(
+            select(AlertSighting.read_id)
+            .join(Alert, Alert.id == AlertSighting.alert_id)
+            .where(Alert.hotlist_id == list_id)
+        )
+    )
+    assert raised | sighted == expected
