@@ -138,6 +138,7 @@ class PushMessage:
     body: str
     url: str
     urgent: bool
+    silent: bool = False  # a historical hit: shown without the device's alert sound
 
     def encode(self) -> bytes:
         return json.dumps(self.__dict__, separators=(",", ":")).encode()
@@ -152,7 +153,7 @@ def push_message(card: AlertPublic, *, seen_again: bool = False) -> PushMessage:
         seen = card.last_seen_at.strftime("%Y-%m-%d %H:%M UTC")
         title = f"Historical hit: {card.plate_read}"
         body = f"{reason} · seen {seen} at {where}. Seen earlier, not a live stop."
-        return PushMessage(card.id, title, body, url, urgent=False)
+        return PushMessage(card.id, title, body, url, urgent=False, silent=True)
     title = f"{'Seen again' if seen_again else 'Hotlist hit'}: {card.plate_read}"
     verify = " (verify the read)" if card.decision == "verify" else ""
     body = f"{reason} · {where}{verify}. Confirm with dispatch before acting."

@@ -55,7 +55,8 @@ def test_the_officers_card_and_push_say_historical_and_when_it_was_seen(
     assert card.last_seen_at == SEEN
     assert card.camera.name == "Oak gate"
     message = push_message(card)
-    assert message.urgent is False
+    assert (message.urgent, message.silent) == (False, True)
+    assert json.loads(message.encode())["silent"] is True
     assert message.title == "Historical hit: 7ABC123"
     assert f"seen {SEEN:%Y-%m-%d %H:%M} UTC at Oak gate" in message.body
     assert "not a live stop" in message.body
