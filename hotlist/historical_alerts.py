@@ -3,7 +3,8 @@
 The reads of one entry at one site make one alert (as live sightings fold by list, plate and
 site): its read is the newest, the others are its sightings, so the card says where and when
 the car was last seen and how often. A read already behind an alert or a sighting of the same
-list and plate is never raised again, so re-adding or re-importing an entry adds nothing.
+list is never raised again (one vehicle is one alert per list, as live), so re-adding or
+re-importing an entry adds nothing.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def raise_historical(session: Session, hotlist: Hotlist, found: Sequence[Found])
     seen = _already_alerted(session, hotlist.id, [f.stored.read.read_id for f in found])
     groups: dict[tuple[str, int], list[Found]] = {}
     for f in found:
-        if (f.entry.plate, f.stored.read.read_id) not in seen:
+        if f.stored.read.read_id not in seen:
             groups.setdefault((f.entry.plate, f.stored.site_id), []).append(f)
     alerts = [_alert(hotlist, group) for group in groups.values()]
     session.add_all(alerts)
@@ -59,23 +60,21 @@ def raise_historical(session: Session, hotlist: Hotlist, found: Sequence[Found])
     return tuple(alert.id for alert in alerts)
 
 
-def _already_alerted(
-    session: Session, hotlist_id: int, read_ids: list[str]
-) -> set[tuple[str, str]]:
-    """(entry plate, read id) of the list's alerts and sightings among these reads."""
-    seen: set[tuple[str, str]] = set()
+def _already_alerted(session: Session, hotlist_id: int, read_ids: list[str]) -> set[str]:
+    """The reads among these behind one of the list's alerts or sightings."""
+    seen: set[str] = set()
     for start in range(0, len(read_ids), _IN_CHUNK):
         chunk = read_ids[start : start + _IN_CHUNK]
-        raised = select(Alert.entry_plate, Alert.read_id).where(
+        raised = select(Alert.read_id).where(
             Alert.hotlist_id == hotlist_id, Alert.read_id.in_(chunk)
         )
         sighted = (
-            select(Alert.entry_plate, AlertSighting.read_id)
+            select(AlertSighting.read_id)
             .join(Alert, Alert.id == AlertSighting.alert_id)
             .where(Alert.hotlist_id == hotlist_id, AlertSighting.read_id.in_(chunk))
         )
         for query in (raised, sighted):
-            seen.update((plate, read_id) for plate, read_id in session.execute(query))
+            seen.update(session.scalars(query))
     return seen
 
 

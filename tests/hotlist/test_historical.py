@@ -351,3 +351,17 @@ def test_history_finds_what_live_matching_would_have_alerted_on(
         )
     )
     assert raised | sighted == expected
+
+
+def test_a_read_that_alerted_live_is_not_raised_again_for_another_entry_of_its_list(
+    session: Session, shared: World, ingest: Ingest
+) -> None:
+    create_hotlist(session, "Stolen")
+    add_entry(session, "Stolen", plate="7ABC123")
+    session.commit()
+    ingest("7ABC123", days_ago=0)
+    [live] = _alerts(session)
+    assert live.historical is False
+    add_entry(session, "Stolen", plate="7A8C123")  # an OCR-equivalent spelling of the same car
+    session.commit()
+    assert _alerts(session) == [live]
