@@ -26,6 +26,7 @@ STAGES = (
     "e2e",
     "drill",
     "console-import",
+    "historical",
 )
 # Stages whose module is not bench.<stage>_bench.
 MODULES = {

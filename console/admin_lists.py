@@ -14,6 +14,7 @@ from console.imports import ImportOutcome, ImportRejectedFileError, Progress
 from console.safelist import row_errors
 from console.schemas.admin_lists import HotlistPublic
 from hotlist.errors import ImportRejectedError
+from hotlist.historical import HistoryCheck
 from hotlist.list_admin import ListActor, ListCounts, audit_export, audit_import, list_counts
 from hotlist.lists import ImportReport, export_hotlist, get_hotlist, import_hotlist
 from hotlist.parse import Format, parse_column_map
@@ -89,6 +90,7 @@ class HotlistImport:
     filename: str
     actor: ListActor
     options: ImportOptions
+    history: HistoryCheck
 
     @property
     def kind(self) -> str:
@@ -144,6 +146,7 @@ class HotlistImport:
             replace=options.replace,
             skip_invalid=options.skip_invalid,
             progress=written,
+            history=self.history,
         )
 
     def _summary(self, report: ImportReport) -> str:

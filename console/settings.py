@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, fie
 from community.request_settings import RequestSettings
 from community.settings import MailSettings
 from console.health_settings import HealthSettings
+from hotlist.settings import MatchSettings
 from retention.settings import RetentionSettings
 from store.settings import AuditSettings, CheckpointPaths
 
@@ -304,6 +305,9 @@ class ConsoleSections(Protocol):
 
     @property
     def retention(self) -> RetentionSettings: ...
+
+    @property
+    def matching(self) -> MatchSettings: ...
 
     @property
     def mail(self) -> MailSettings: ...

@@ -138,6 +138,7 @@ class PushMessage:
     body: str
     url: str
     urgent: bool
+    silent: bool = False  # a historical hit: shown without the device's alert sound
 
     def encode(self) -> bytes:
         return json.dumps(self.__dict__, separators=(",", ":")).encode()
@@ -146,8 +147,14 @@ class PushMessage:
 def push_message(card: AlertPublic, *, seen_again: bool = False) -> PushMessage:
     reason = card.record.reason.replace("_", " ")
     where = card.camera.name or card.camera.id
+    url = f"/alerts?focus={card.id}"
+    if card.historical:
+        # A lead on where the car was: it must not read, or demand attention, like a stop.
+        seen = card.last_seen_at.strftime("%Y-%m-%d %H:%M UTC")
+        title = f"Historical hit: {card.plate_read}"
+        body = f"{reason} · seen {seen} at {where}. Seen earlier, not a live stop."
+        return PushMessage(card.id, title, body, url, urgent=False, silent=True)
     title = f"{'Seen again' if seen_again else 'Hotlist hit'}: {card.plate_read}"
     verify = " (verify the read)" if card.decision == "verify" else ""
     body = f"{reason} · {where}{verify}. Confirm with dispatch before acting."
-    url = f"/alerts?focus={card.id}"
     return PushMessage(card.id, title, body, url, card.decision == "alert")

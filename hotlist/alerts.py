@@ -96,6 +96,9 @@ class AlertView(BaseModel):
     first_seen_at: datetime
     last_seen_at: datetime
     sightings: int
+    # Raised from reads already stored when the entry was added (hotlist.historical): the
+    # officer is told where and when the car was seen, and that it is not a live stop.
+    historical: bool = False
     recent_sightings: tuple[SightingView, ...]
     crop_path: str | None
     frame_path: str | None
@@ -240,6 +243,7 @@ def _view(
         first_seen_at=alert.first_seen_at,
         last_seen_at=alert.last_seen_at,
         sightings=alert.sightings,
+        historical=alert.historical,
         recent_sightings=recent,
         crop_path=read.crop_path if read and kept else None,
         frame_path=read.frame_path if read and kept else None,

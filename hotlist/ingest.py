@@ -275,6 +275,8 @@ def _raise_or_update(
             Alert.hotlist_id == match.hotlist_id,
             Alert.entry_plate == match.entry_plate,
             Alert.site_id == camera.site_id,
+            # A car seen live is a stop to make now: never folded into a historical lead.
+            Alert.historical.is_(False),
             Alert.status.in_(FOLDING_STATUSES),
             Alert.last_seen_at >= since,
         )

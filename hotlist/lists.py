@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotlist.bulk import bulk_load, delete_entries, delete_ids, insert_entries, replace_plan
 from hotlist.errors import ImportRejectedError
+from hotlist.historical import HistoryCheck, check_history
 from hotlist.parse import (
     HOTLIST_FIELDS,
     Format,
@@ -36,6 +37,8 @@ from store.tables import Hotlist, HotlistEntry
 SOURCES = ("ncic", "state", "agency", "site", "custom")
 # (stage, done, total): "parse" then "write"; the CLI draws it as a progress bar.
 ImportProgress = Callable[[str, int, int], None]
+# The default of every path that adds entries: new entries are looked for among stored reads.
+CHECK_HISTORY = HistoryCheck()
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class ImportReport:
     unchanged: int  # already on the list, left as they were
     removed: int  # entries a replace took off the list
     errors: tuple[RowError, ...]
+    historical_alerts: int = 0  # raised from stored reads of the new entries (hotlist.historical)
 
 
 @dataclass(frozen=True)
@@ -131,9 +135,11 @@ def import_hotlist(
     skip_invalid: bool = False,
     list_source: str = "custom",
     progress: ImportProgress | None = None,
+    history: HistoryCheck | None = CHECK_HISTORY,
 ) -> ImportReport:
     """Validate a feed and load it. With errors and without `skip_invalid`, nothing is
-    written and ImportRejectedError lists every bad row."""
+    written and ImportRejectedError lists every bad row. The new entries are looked for among
+    the stored reads (`history`; None skips it, for a bulk load that must not alert)."""
 
     def parse_progress(done: int) -> None:
         if progress is not None:
@@ -154,7 +160,15 @@ def import_hotlist(
     except NotFoundError:
         hotlist = create_hotlist(session, list_name, source=list_source)
         created = True
-    return _load(session, hotlist, parsed, replace=replace, created=created, progress=progress)
+    return _load(
+        session,
+        hotlist,
+        parsed,
+        replace=replace,
+        created=created,
+        progress=progress,
+        history=history,
+    )
 
 
 def _load(
@@ -165,6 +179,7 @@ def _load(
     replace: bool,
     created: bool,
     progress: ImportProgress | None,
+    history: HistoryCheck | None,
 ) -> ImportReport:
     rows: tuple[HotlistRow, ...] | list[HotlistRow] = parsed.rows
     stale: list[int] = []
@@ -186,9 +201,15 @@ def _load(
 
         with bulk_load(session, len(rows), removing=whole + len(stale)):
             removed = delete_entries(session, hotlist.id) if whole else delete_ids(session, stale)
+            # Taken after the deletes: SQLite hands a deleted highest id out again.
+            watermark = session.scalar(select(func.max(HotlistEntry.id))) or 0
             imported = insert_entries(session, hotlist.id, rows, write_progress)
     touch(hotlist, refreshed=True)
     session.flush()
+    raised = 0
+    if history is not None and imported:
+        found = check_history(session, hotlist, HotlistEntry.id > watermark, history)
+        raised = len(found.alert_ids)
     return ImportReport(
         hotlist.name,
         created,
@@ -198,6 +219,7 @@ def _load(
         unchanged,
         removed,
         parsed.errors,
+        raised,
     )
 
 
@@ -230,8 +252,10 @@ def add_entry(
     record_number: str = "",
     entered_at: str = "",
     expires_at: str = "",
+    history: HistoryCheck | None = CHECK_HISTORY,
 ) -> HotlistEntry:
-    """Add one entry with the import's validation; ValueError names the bad field."""
+    """Add one entry with the import's validation; ValueError names the bad field. The entry
+    is looked for among the stored reads (`history`; None skips it)."""
     hotlist = get_hotlist(session, list_name)
     values = {
         "plate": plate,
@@ -254,6 +278,8 @@ def add_entry(
     session.add(entry)
     touch(hotlist)
     session.flush()
+    if history is not None:
+        check_history(session, hotlist, HotlistEntry.id == entry.id, history)
     return entry
 
 

@@ -9,6 +9,7 @@ the alert's own transaction, so it says what the alert was at that moment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -73,6 +74,9 @@ class AlertRecord(WireModel):
     first_seen_at: datetime
     last_seen_at: datetime
     sightings: int
+    # Found among stored reads when its entry was added: where the car was, not a live stop.
+    # Added in schema 1 with a default, so a consumer of the earlier records reads it as live.
+    historical: bool = False
     # Paths under the image root while the images are kept; None once purged.
     crop_path: str | None
     frame_path: str | None
@@ -132,6 +136,7 @@ def alert_record(session: Session, alert_id: int) -> AlertRecord:
         first_seen_at=alert.first_seen_at,
         last_seen_at=alert.last_seen_at,
         sightings=alert.sightings,
+        historical=alert.historical,
         crop_path=read.crop_path if read and kept else None,
         frame_path=read.frame_path if read and kept else None,
         status_reason=alert.status_reason,
@@ -158,3 +163,36 @@ def write_outbox(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_notify(ALERTS_CHANNEL, str(row.id))))
     return row
+
+
+def write_outboxes(
+    session: Session, alerts: Sequence[Alert], kind: Literal["raised", "sighting", "status"]
+) -> None:
+    """`write_outbox` for many alerts at once (a list change finding stored reads): their reads,
+    cameras and sites loaded in three queries, the rows written by one flush, one notification."""
+    if not alerts:
+        return
+    session.flush()
+    # Held while the records are built, so alert_record's lookups find them in the session
+    # (its identity map holds objects only as long as something else does).
+    site_ids = {a.site_id for a in alerts if a.site_id is not None}
+    loaded = [
+        *session.scalars(
+            select(PlateReadRow).where(PlateReadRow.read_id.in_({a.read_id for a in alerts}))
+        ),
+        *session.scalars(select(Camera).where(Camera.id.in_({a.camera_id for a in alerts}))),
+        *session.scalars(select(Site).where(Site.id.in_(site_ids))),
+    ]
+    rows = [
+        AlertOutbox(
+            alert_id=alert.id,
+            kind=kind,
+            payload=alert_record(session, alert.id).model_dump_json(),
+        )
+        for alert in alerts
+    ]
+    del loaded
+    session.add_all(rows)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(ALERTS_CHANNEL, str(rows[-1].id))))

@@ -23,6 +23,8 @@ from console.schemas.admin_lists import (
     HotlistUpdate,
 )
 from console.schemas.imports import ImportJobPublic
+from console.settings import ConsoleSections
+from hotlist.historical import HistoryCheck
 from hotlist.list_admin import (
     HotlistChanges,
     HotlistFieldError,
@@ -125,7 +127,12 @@ async def start_import(
     filename = upload.filename or "upload.csv"
     factory = request.app.state.session_factory
     runner: ImportRunner = request.app.state.import_runner
-    task = admin_lists.HotlistImport(hotlist_id, data, filename, admin_lists.actor_of(me), options)
+    settings: ConsoleSections = request.app.state.settings
+    # New entries are looked for among stored reads as far back as retention keeps them.
+    history = HistoryCheck(window_days=settings.retention.image_days, settings=settings.matching)
+    task = admin_lists.HotlistImport(
+        hotlist_id, data, filename, admin_lists.actor_of(me), options, history
+    )
 
     def queue() -> ImportJobPublic:
         with factory() as db:

@@ -1,5 +1,7 @@
 // The officer's live alert feed: server-sent events, a tone and a flash for each new alert,
 // and the disposition buttons. Everything the server sends is already scoped to the officer.
+// A historical hit (a new hotlist entry found among reads stored earlier) is marked as such and
+// makes no sound: it says where the car was, not where it is.
 "use strict";
 
 (() => {
@@ -119,11 +121,21 @@
       img.src = url;
     }
   }
+  function cameraLine(a) {
+    return [a.camera.name, a.camera.location, a.camera.direction, a.camera.site_name].filter(Boolean).join(" · ");
+  }
   function fill(card, a) {
     const hit = a.decision === "alert";
+    const past = Boolean(a.historical);
     card.classList.toggle("verify", !hit);
+    card.classList.toggle("historical", past);
     card.dataset.id = a.id;
-    set(card, "badge", hit ? "HIT" : "VERIFY");
+    set(card, "badge", past ? "HISTORICAL" : hit ? "HIT" : "VERIFY");
+    const note = card.querySelector('[data-f="historical"]');
+    note.hidden = !past;
+    note.textContent = past
+      ? `Historical hit - seen earlier, not a live stop. Last seen ${window.platewatch.localTime(a.last_seen_at)} at ${cameraLine(a)}.`
+      : "";
     set(card, "reason", REASONS[a.record.reason] || a.record.reason);
     const when = set(card, "ago", ago(a.last_seen_at));
     when.dateTime = a.last_seen_at;
@@ -136,7 +148,7 @@
     plate(card.querySelector('[data-f="rec-plate"]'), a.record.plate, a.record.state);
     set(card, "vehicle", vehicle(a.record));
     set(card, "reason-2", (REASONS[a.record.reason] || a.record.reason) + (a.record.state ? ` · issued in ${a.record.state}` : ""));
-    set(card, "camera", [a.camera.name, a.camera.location, a.camera.direction, a.camera.site_name].filter(Boolean).join(" · "));
+    set(card, "camera", cameraLine(a));
     set(card, "seen-when", window.platewatch.localTime(a.last_seen_at) + (a.sightings > 1 ? ` · seen ${a.sightings} times` : ""));
     set(card, "list", a.record.list_name + (a.record.list_refresh_age_s != null ? ` · refreshed ${age(a.record.list_refresh_age_s)} ago` : ""));
     set(card, "record", (a.record.record_number || "—") + (a.record.record_age_s != null ? ` · entered ${age(a.record.record_age_s)} ago` : ""));
@@ -208,10 +220,12 @@
       void card.offsetWidth; // restart the flash
       card.classList.add("fresh");
       unseen += 1;
-      beep(a.decision === "alert");
-      // An alert that arrived silently says so: the officer may not have heard anything.
-      card.querySelector('[data-f="sound-off"]').hidden = soundBtn.getAttribute("aria-pressed") === "true" && audio !== null;
-      if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+      if (!a.historical) {
+        beep(a.decision === "alert");
+        // An alert that arrived silently says so: the officer may not have heard anything.
+        card.querySelector('[data-f="sound-off"]').hidden = soundBtn.getAttribute("aria-pressed") === "true" && audio !== null;
+        if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+      }
     }
     refreshCounts();
   }

@@ -12,8 +12,10 @@ self.addEventListener("push", (event) => {
   event.waitUntil(self.registration.showNotification(message.title, {
     body: message.body,
     tag: `alert-${message.alert_id || "unknown"}`,
-    renotify: true,
+    // The Notifications API refuses renotify with silent: a silent (historical) hit only shows.
+    renotify: !message.silent,
     requireInteraction: Boolean(message.urgent),
+    silent: Boolean(message.silent),
     icon: "/static/icon.svg",
     data: { url: message.url },
   }));

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from platewatch.commands.common import ConfigOption, fail, unit_of_work
+from platewatch.commands.common import ConfigOption, fail, settings_of, unit_of_work
 
 if TYPE_CHECKING:
+    from hotlist.historical import HistoryCheck
     from hotlist.parse import RowError
 
 hotlist_app = typer.Typer(
@@ -133,6 +134,7 @@ def hotlist_import(
                     skip_invalid=skip_invalid,
                     list_source=source,
                     progress=progress,
+                    history=_history(config),
                 )
                 audit_import(session, ListActor.cli(), report, list_name, replace=replace)
         except ImportRejectedError as exc:
@@ -146,7 +148,20 @@ def hotlist_import(
         + (f", {report.removed:,} removed" if replace else "")
         + (f", {report.unchanged:,} already listed" if report.unchanged else "")
         + (f", {report.skipped_invalid:,} invalid rows skipped" if report.skipped_invalid else "")
+        + (
+            f"; {report.historical_alerts:,} historical alerts from stored reads"
+            if report.historical_alerts
+            else ""
+        )
     )
+
+
+def _history(config: Path | None) -> HistoryCheck:
+    """New entries are looked for as far back as the configured retention keeps reads."""
+    from hotlist.historical import HistoryCheck
+
+    settings = settings_of(config)
+    return HistoryCheck(window_days=settings.retention.image_days, settings=settings.matching)
 
 
 @hotlist_app.command("create")
@@ -265,6 +280,7 @@ def hotlist_add(
             color=color,
             record_number=record,
             expires_at=expires,
+            history=_history(config),
         )
         audit_entry_add(session, ListActor.cli(), name)
         typer.echo(f"{entry.plate} added to {name!r}")

@@ -9,8 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from store.base import Base, utcnow
 
@@ -41,6 +52,35 @@ class PlateReadRow(Base):
     crop_path: Mapped[str | None] = mapped_column(String(300), default=None)
     frame_path: Mapped[str | None] = mapped_column(String(300), default=None)
     images_purged_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# The OCR-equivalence folds of hotlist.plates.EQUIVALENCE_CLASSES, spelled as SQL: a hotlist
+# entry added today finds the stored reads of every equivalent spelling (0/O/D/Q, 1/I/L, ...)
+# through one index on the folded plate (tests/hotlist/test_historical.py pins the two alike).
+PLATE_KEY_FOLDS: tuple[tuple[str, str], ...] = (
+    ("O", "0"),
+    ("D", "0"),
+    ("Q", "0"),
+    ("I", "1"),
+    ("L", "1"),
+    ("Z", "2"),
+    ("S", "5"),
+    ("B", "8"),
+    ("G", "6"),
+)
+
+
+def plate_key(plate: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[str | None]:
+    """The folded plate as SQL, the same expression the index is built on (the literals are
+    inlined: an index on an expression is used only for that very expression)."""
+    folded: ColumnElement[Any] | QueryableAttribute[Any] = plate
+    for char, canon in PLATE_KEY_FOLDS:
+        folded = func.replace(folded, text(f"'{char}'"), text(f"'{canon}'"))
+    assert isinstance(folded, ColumnElement)
+    return folded
+
+
+Index("ix_plate_reads_plate_key", plate_key(PlateReadRow.__table__.c.plate))
 
 
 class Alert(Base):
@@ -93,6 +133,9 @@ class Alert(Base):
     status_by: Mapped[str | None] = mapped_column(String(100), default=None)
     case_number: Mapped[str | None] = mapped_column(String(64), default=None)
     sightings: Mapped[int] = mapped_column(default=1)
+    # Raised when a list entry was added and found among reads already stored: a lead on where
+    # the car was, not a live stop. Live reads never fold into one (hotlist.ingest).
+    historical: Mapped[bool] = mapped_column(default=False, server_default=false())
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from hotlist.ingest import ingest_read
+from hotlist.matcher import Matcher
+from hotlist.settings import MatchSettings
 from platewatch.cli import app
 from store.base import Base
-from store.db import make_engine
+from store.db import make_engine, make_session_factory
+from store.tables import Alert
+from tests.hotlist.conftest import make_read
 
 
 @pytest.fixture
@@ -130,3 +137,33 @@ def test_an_empty_feed_is_refused_and_the_list_kept(env: Path, content: str, fmt
     assert "Traceback" not in err
     code, out, _ = run("hotlist", "show", "NCIC")
     assert code == 0 and "ABC1234" in out
+
+
+def test_import_and_add_look_back_as_far_as_retention_keeps_reads(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("agency", "add", "Springfield PD")[0] == 0
+    assert run("site", "add", "Oak Ridge HOA")[0] == 0
+    assert run("site", "share", "Oak Ridge HOA", "Springfield PD", "--actor", "cli:test")[0] == 0
+    assert run("camera", "add", "gate-1", "--site", "Oak Ridge HOA")[0] == 0
+    engine = make_engine(f"sqlite:///{env / 'pw.db'}")
+    with make_session_factory(engine).begin() as session:
+        for plate in ("ABC1234", "XYZ9876"):
+            read = make_read(plate, at=datetime.now(UTC) - timedelta(days=10))
+            ingest_read(session, read, Matcher(None), MatchSettings())
+    engine.dispose()
+    feed = env / "feed.csv"
+    feed.write_text("plate,state\nABC1234,CA\n", encoding="utf-8")
+    monkeypatch.setenv("PLATEWATCH_RETENTION__IMAGE_DAYS", "7")
+    code, out, _ = run("hotlist", "import", str(feed), "--list", "NCIC")
+    assert code == 0 and "historical" not in out
+    monkeypatch.delenv("PLATEWATCH_RETENTION__IMAGE_DAYS")
+    feed.write_text("plate,state\nABC1234,NV\n", encoding="utf-8")
+    code, out, _ = run("hotlist", "import", str(feed), "--list", "NCIC")
+    assert code == 0 and "; 1 historical alerts from stored reads" in out
+    assert run("hotlist", "add", "NCIC", "XYZ9876")[0] == 0
+    engine = make_engine(f"sqlite:///{env / 'pw.db'}")
+    with make_session_factory(engine)() as session:
+        found = session.execute(select(Alert.entry_plate, Alert.historical)).all()
+    engine.dispose()
+    assert sorted(found) == [("ABC1234", True), ("XYZ9876", True)]

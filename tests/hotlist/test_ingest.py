@@ -358,10 +358,10 @@ def test_a_batch_with_an_unregistered_camera_writes_nothing(
     assert _count(session, PlateReadRow) == 0
 
 
-def _on_lists(session: Session, plate: str, lists: list[str], **entry: str) -> None:
+def _on_lists(session: Session, plate: str, lists: list[str]) -> None:
     for name in lists:
         create_hotlist(session, name)
-        add_entry(session, name, plate=plate, reason="stolen_vehicle", **entry)
+        add_entry(session, name, plate=plate, reason="stolen_vehicle")
     session.commit()
 
 
