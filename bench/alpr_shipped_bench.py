@@ -1,6 +1,8 @@
 """The edge reader as shipped (`models` defaults: the fused pack, int8 platedet, the fused
 recognizer) against today's offline pack (platedet as shipped, fp16, and PP-OCRv4) on the 265
-openalpr-dev photos, each photo read by both in turn in the same run, detection included."""
+openalpr-dev photos, each photo read by both in turn in the same run, detection included; then
+the hotlist experiments of bench/hotlist_recall.py on what each reads, with today's matcher
+settings (the hit threshold included)."""
 
 from __future__ import annotations
 
@@ -63,6 +65,12 @@ def run(report: Report) -> None:
         "offline",
     )
     runs: dict[str, Models] = {"shipped": shipped, "today": today}
+    _photos(report, runs)
+    _hotlist_recall(report, runs)
+
+
+def _photos(report: Report, runs: dict[str, Models]) -> None:
+    shipped = runs["shipped"]
     outcomes: dict[str, list[PlateOutcome]] = defaultdict(list)
     ms: dict[str, list[float]] = defaultdict(list)
     for label in load_labels(DEV / "labels.csv"):
@@ -90,3 +98,31 @@ def run(report: Report) -> None:
         higher_is_better=False,
         notes="both read every photo in turn, so load on the machine hits both alike",
     )
+
+
+def _hotlist_recall(report: Report, runs: dict[str, Models]) -> None:
+    """bench/hotlist_recall.py's photo experiment on what each pack reads (`platewatch read`'s
+    path: no region hint, the reads the matcher would be given)."""
+    from bench.alpr_recognizers import photo_reads
+    from bench.hotlist_bench import OUT, SYNTHETIC, labels, synthetic_plates
+    from bench.hotlist_recall import recall_experiment, synthetic_experiment
+    from platewatch.settings import load_settings
+
+    settings = load_settings(None)
+    OUT.mkdir(parents=True, exist_ok=True)
+    entries = synthetic_plates(SYNTHETIC, 2024, {x.plate for x in labels()})
+    for name, models in runs.items():
+        what = "photos, as shipped" if name == "shipped" else f"photos, {TODAY}"
+        reads = photo_reads(settings, models, DEV)
+        recall_experiment(report, entries, reads, what=what, section=SECTION, command=COMMAND)
+        if name == "shipped":
+            # The hit threshold's false-alert side: the shipped reader's noise on 100,000
+            # plates that are not on the list.
+            synthetic_experiment(
+                report,
+                entries,
+                reads,
+                what="synthetic reads with the shipped reader's noise",
+                section=SECTION,
+                command=COMMAND,
+            )

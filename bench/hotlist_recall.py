@@ -347,8 +347,18 @@ class Noise:
         }
 
 
-def synthetic_experiment(report: Report, entries: list[tuple[str, str]]) -> None:
-    reads = read_photos()
+def synthetic_experiment(
+    report: Report,
+    entries: list[tuple[str, str]],
+    reads: list[dict[str, Any]] | None = None,
+    *,
+    what: str = "synthetic reads",
+    section: str = SECTION,
+    command: str = COMMAND,
+) -> None:
+    """False alerts on 100,000 unlisted synthetic reads; `reads` (whose noise is moved onto
+    them) default to the offline pack's."""
+    reads = read_photos() if reads is None else reads
     if reads is None:
         return
     grouped = _by_source(reads)
@@ -393,8 +403,10 @@ def synthetic_experiment(report: Report, entries: list[tuple[str, str]]) -> None
     report_tally(
         report,
         tally,
-        what="synthetic reads",
-        note=f"Synthetic reads: the noise of each openalpr-dev read (its per-position "
+        what=what,
+        section=section,
+        command=command,
+        note=f"{what.capitalize()}: the noise of each openalpr-dev read (its per-position "
         f"probabilities, misread positions, inserted and dropped characters) moved onto "
         f"{SYNTHETIC_UNLISTED:,} random plates of the same shape that are not on the "
         f"1,000,000-entry list, and onto {SYNTHETIC_LISTED:,} listed plates of the same shape; "

@@ -144,7 +144,7 @@ def test_import_and_add_look_back_as_far_as_retention_keeps_reads(
 ) -> None:
     assert run("agency", "add", "Springfield PD")[0] == 0
     assert run("site", "add", "Oak Ridge HOA")[0] == 0
-    assert run("site", "share", "Oak Ridge HOA", "Springfield PD", "--actor", "cli:test")[0] == 0
+    assert run("site", "share", "Oak Ridge HOA", "Springfield PD")[0] == 0
     assert run("camera", "add", "gate-1", "--site", "Oak Ridge HOA")[0] == 0
     engine = make_engine(f"sqlite:///{env / 'pw.db'}")
     with make_session_factory(engine).begin() as session:
