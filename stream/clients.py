@@ -55,9 +55,15 @@ def make_producer(bootstrap: str, stream: StreamSettings, *, client_id: str) -> 
 
 
 def make_consumer(
-    bootstrap: str, stream: StreamSettings, *, group_id: str, client_id: str
+    bootstrap: str,
+    stream: StreamSettings,
+    *,
+    group_id: str,
+    client_id: str,
+    fetch_max_wait_ms: int | None = None,
 ) -> KafkaConsumer:
-    """A group consumer that commits by hand, after the work its messages caused is durable."""
+    """A group consumer that commits by hand, after the work its messages caused is durable;
+    `fetch_max_wait_ms` overrides the stream's for a consumer that need not be quick."""
     return KafkaConsumer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
@@ -67,7 +73,7 @@ def make_consumer(
         session_timeout_ms=stream.session_timeout_ms,
         heartbeat_interval_ms=stream.heartbeat_interval_ms,
         max_poll_records=stream.batch_max,
-        fetch_max_wait_ms=stream.fetch_max_wait_ms,
+        fetch_max_wait_ms=fetch_max_wait_ms or stream.fetch_max_wait_ms,
         fetch_max_bytes=max(stream.max_message_bytes, 50 * 1024 * 1024),
         max_partition_fetch_bytes=stream.max_message_bytes,
         request_timeout_ms=max(stream.request_timeout_ms, stream.session_timeout_ms + 5000),

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from stream.settings import StreamSections, StreamSettings
 
 log = logging.getLogger(__name__)
+HEARTBEAT_FETCH_WAIT_MS = 500
 
 _FIELDS = (
     "sent_at",
@@ -132,6 +133,9 @@ class HeartbeatConsumer:
             self.stream,
             group_id=self.stream.health_consumer_group,
             client_id=self.client_id,
+            # A heartbeat comes every few seconds and may wait: only the reads need the broker
+            # to answer fast (stream.fetch_max_wait_ms), and each short wait costs idle CPU.
+            fetch_max_wait_ms=HEARTBEAT_FETCH_WAIT_MS,
         )
         consumer.subscribe([self.stream.heartbeats_topic])
         self._consumer = consumer

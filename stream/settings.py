@@ -35,13 +35,14 @@ class StreamSettings(BaseModel):
     batch_max: int = Field(default=500, ge=1)
     poll_timeout_ms: int = Field(default=500, ge=10)
     # How long the broker may hold a fetch that found nothing. Tansu answers a waiting fetch
-    # late, not the moment a message arrives. Produce -> consume p50/p99 measured here (80
-    # messages, load average ~10) was 20/54 ms with 100 ms, 8.5/32 ms with 50 ms and 9/41 ms
-    # with 10 ms, a bare idle consumer using 2.4%, 4.4% and 14% of a core; the idle matcher
-    # (which also queries the alert outbox after each poll) 2.6% with 100 ms, 4.5% with 50 ms.
-    # 50 ms halves the fetch hop of an alert's trip for 2% of a core. A real cluster answers
-    # as soon as data arrives; there this only sets how often an idle matcher asks.
-    fetch_max_wait_ms: int = Field(default=50, ge=1, le=10_000)
+    # late, not the moment a message arrives, so this bounds the fetch hop of an alert's trip.
+    # Measured here on PostgreSQL (bench.e2e_bench, 200 alerts, load average ~1-2): pass to
+    # officer feed p99 76-79 ms with 50 ms, 35-47 ms with 20 ms (the fetch hop's p99 35 -> 17-19
+    # ms); a bare idle consumer used 4.3% of a core at 50 ms, 9.9% at 20 ms and 14.4% at 10 ms.
+    # 20 ms keeps the feed inside its 60 ms; the heartbeat consumer, which need not be quick,
+    # waits 500 ms. A real cluster answers as soon as data arrives; there this only sets how
+    # often an idle matcher asks, and 500 costs nothing in latency.
+    fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     compression: Literal["lz4", "gzip", "zstd"] | None = "lz4"
     # Largest message the producers will send (the dead-letter topic carries the original
     # bytes of whatever arrived, so it must take more than any read).
