@@ -1,5 +1,6 @@
 """An admin in Chromium adds a site, switches its sharing on, adds a camera to it, edits the
-camera and retires it; the database and the audit log agree with what the pages said."""
+camera and retires it, and adds, edits and retires an agency; the database and the audit log
+agree with what the pages said."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from playwright.sync_api import Browser, Dialog, ViewportSize, expect
 from sqlalchemy import select
 
 from console.app import create_app
-from store.tables import AuditEvent, Camera, Site, SiteSharing
+from store.tables import Agency, AuditEvent, Camera, Site, SiteSharing
 from tests.console.conftest import LiveServer, World
 from tests.console.test_browser import sign_in
 
@@ -120,3 +121,47 @@ def test_admin_adds_a_site_and_a_camera_and_retires_the_camera(
         ("admin", "camera.update"),
         ("admin", "camera.retire"),
     ]
+
+
+def test_admin_adds_edits_and_retires_an_agency(
+    world: World, live: LiveServer, browser: Browser
+) -> None:
+    name = f"Lakeport PD {uuid.uuid4().hex[:6]}"
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    sign_in(page, live.url, "admin")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Agencies").click()
+    expect(page).to_have_url(f"{live.url}/admin/agencies")
+    adding = page.get_by_role("form", name="Add an agency")
+    adding.get_by_label("Agency name").fill(name)
+    adding.get_by_label("Jurisdiction").fill("City of Lakeport")
+    adding.get_by_label("State").fill("ca")
+    adding.get_by_role("button", name="Add agency").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Agency {name} added.")
+    row = page.locator("tr", has_text=name)
+    expect(row).to_contain_text("City of Lakeport")
+    expect(row).to_contain_text("CA")
+
+    row.get_by_text("Edit").click()
+    editing = row.get_by_role("form", name=f"Edit {name}")
+    editing.get_by_label("Jurisdiction").fill("Lake County")
+    editing.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Agency {name} saved.")
+    expect(page.locator("tr", has_text=name)).to_contain_text("Lake County")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("tr", has_text=name).get_by_role("button", name="Retire").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Agency {name} retired")
+    expect(page.locator("tr", has_text=name)).to_contain_text("retired")
+    context.close()
+
+    with world.session() as s:
+        agency = s.scalar(select(Agency).where(Agency.name == name))
+        assert agency is not None and agency.jurisdiction == "Lake County"
+        assert (agency.state, agency.retired_at is not None) == ("CA", True)
+        actions = s.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject == f"agency:{agency.id}", AuditEvent.actor == "admin")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions == ["agency.create", "agency.update", "agency.retire"]
