@@ -100,6 +100,8 @@ def run(report: Report, clip_frames: int | None = None, reps: int = 2) -> None:
     cache_dir = ModelSettings().cache_dir
     today = load_models(ModelSettings(cache_dir=cache_dir, **TODAY_MODELS), "offline")
     new = load_models(ModelSettings(cache_dir=cache_dir), "offline")
+    # As shipped: `auto` takes the fused pack (CCT beside PP-OCRv4) when it is in the cache.
+    shipped = load_models(ModelSettings(cache_dir=cache_dir))
     stream_input = ModelSettings().stream_detector_input
     # Today's reader tracked every box its detector kept (fp16: 0.3 and up).
     todays_edge = EdgeSettings(min_detector_confidence=0.0)
@@ -121,6 +123,13 @@ def run(report: Report, clip_frames: int | None = None, reps: int = 2) -> None:
         ClipRun("new detector, today's tracker", new, stream_input, True, EdgeSettings()),
         ClipRun(
             "new defaults (new detector, detection reuse)", new, stream_input, False, EdgeSettings()
+        ),
+        ClipRun(
+            f"as shipped ({shipped.pack.kind} pack, detection reuse)",
+            shipped,
+            stream_input,
+            False,
+            EdgeSettings(),
         ),
     ]
     frames = list(open_source(str(CLIP)))[:clip_frames]
