@@ -11,12 +11,10 @@ Retiring keeps the row, because reads, alerts, users and the audit log name it:
 - a retired site retires its cameras and stops sharing with every agency.
 Nothing retired can be edited or shared with again.
 
-A camera may have an image retention of its own (`image_retention_days`), which may only
-shorten its site's period (the site's override, else the deployment default `retention.image_days`,
-which callers pass as `default_image_days`): a longer one is refused naming the site's period.
-A site shortened later below a camera's period simply wins: the purge keeps the shorter of the
-two. A camera created with one is audited as `camera.create` then a `camera.update` setting it
-(the create detail predates the field, and its stored form must not change).
+A camera's own image retention may only shorten its site's period (the site's override, else
+`retention.image_days`, passed as `default_image_days`); a longer one is refused naming it. A
+site shortened later wins: the purge keeps the shorter. A camera created with one is audited as
+`camera.create` then `camera.update` setting it (the create detail's stored form predates it).
 """
 
 from __future__ import annotations
@@ -67,8 +65,7 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
-# The retention default (RetentionSettings.image_days): the console and CLI pass the configured
-# value, which a camera's own retention may not exceed when its site has none.
+# The retention default (RetentionSettings.image_days): the console and CLI pass the configured one.
 DEFAULT_IMAGE_DAYS = 30
 _Value = TypeVar("_Value")
 _Row = TypeVar("_Row", Agency, Site, Camera)

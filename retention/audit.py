@@ -76,12 +76,13 @@ def _overdue(
     for read_id, site_id, camera_id, captured_at, resident in session.execute(query):
         terms = policy.terms_for(site_id, camera_id)
         keep = terms.resident_keep if resident else terms.image_keep
+        by = "camera" if terms != policy.terms_for(site_id) else "site"
         found.append(
             Violation(
                 "overdue",
                 f"read:{read_id}",
                 f"captured {captured_at.isoformat()}, kept {describe_period(keep)} by "
-                f"{'resident' if resident else 'site'} policy, not on hold, still not purged",
+                f"{'resident' if resident else by} policy, not on hold, still not purged",
             )
         )
     return found

@@ -80,7 +80,7 @@ def test_the_retention_audit_flags_a_read_kept_past_its_camera_period(world: Wor
     with world.factory() as s:
         [violation] = audit_retention(s, settings(), world.image_root, now=NOW).violations
     assert violation.subject == f"read:{late}"
-    assert "kept 5 days" in violation.detail
+    assert "kept 5 days by camera policy" in violation.detail
 
 
 def test_without_camera_periods_the_recorded_policy_is_as_before(world: World) -> None:
