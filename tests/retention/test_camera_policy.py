@@ -4,14 +4,24 @@ receipt and the retention audit agree."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
 
 from retention.audit import audit_retention
 from retention.plan import plan_purge
-from retention.policy import Terms, load_policy
+from retention.policy import Terms, due_clause, load_policy
 from retention.purge import run_purge
-from store.tables import Camera
+from store.tables import Camera, PlateReadRow
 from tests.retention.world import NOW, World, days_ago, settings
+
+# (image days, resident hours) per site and each site's second camera's own period (the odd
+# site's is longer than the site's: possible only behind org.admin's back).
+SITES = {"plain": (30, 24), "short": (7, 2), "odd": (10, 480)}
+CAMERA_DAYS = {"plain-cam1": 5, "short-cam1": 3, "odd-cam1": 12}
 
 
 def _own_days(world: World, camera_id: str, days: int | None) -> None:
@@ -87,3 +97,49 @@ def test_without_camera_periods_the_recorded_policy_is_as_before(world: World) -
     world.site("oak")
     with world.factory() as s:
         assert "cameras" not in plan_purge(s, settings(), now=NOW).policy
+
+
+@settings_(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    reads=st.lists(
+        st.tuples(
+            st.sampled_from(sorted(SITES)),
+            st.integers(min_value=0, max_value=1),  # which camera
+            st.integers(min_value=0, max_value=45 * 24 * 3600),  # age in seconds
+            st.booleans(),  # resident
+            st.booleans(),  # stored without a site (falls back to the camera's)
+        ),
+        max_size=15,
+    )
+)
+def test_due_clause_agrees_with_min_of_camera_and_site(
+    world: World, reads: list[tuple[str, int, int, bool, bool]]
+) -> None:
+    if not world.has_sites():
+        for name, (days, hours) in SITES.items():
+            world.site(name, image_days=days, resident_hours=hours, cameras=2)
+        for camera_id, days in CAMERA_DAYS.items():
+            _own_days(world, camera_id, days)
+    with world.factory.begin() as s:
+        s.execute(delete(PlateReadRow))
+    expected = set()
+    for site, camera, age_s, resident, no_site in reads:
+        camera_id = f"{site}-cam{camera}"
+        read_id = world.read(
+            camera_id,
+            NOW - timedelta(seconds=age_s),
+            resident=resident,
+            images=False,
+            site_id=None if no_site else -1,
+        )
+        site_days, hours = SITES[site]
+        days = min(site_days, CAMERA_DAYS.get(camera_id, site_days))
+        keep_hours = min(hours, days * 24) if resident else days * 24
+        if age_s >= keep_hours * 3600:
+            expected.add(read_id)
+    with world.factory() as s:
+        policy = load_policy(s, settings(), NOW)
+        due = set(s.scalars(select(PlateReadRow.read_id).where(due_clause(policy))))
+    assert due == expected
