@@ -1,13 +1,13 @@
 """Digests of the live rows the retention promise depends on, one per group.
 
 A group is the reads captured on one UTC day (`day:2025-03-01`), or one site with its retention
-settings and cameras (`site:3`). A group's digest at a cut is the SHA-256 of one JSON line per
-row that arrived (`received_at`, `created_at`) at or before the cut, in byte order, each followed
-by a newline; so rows arriving later leave it alone and a signed digest keeps proving the rows
-that were there. A read's line holds its id, capture and arrival times (UTC text,
-`YYYY-MM-DD HH:MM:SS.ffffff`, the same on both databases), camera, site, resident and hit flags
-and its image paths; a purged read's paths are the ones its purge journalled, so a
-purge leaves the digest as it was, and clearing or setting the purge mark changes it.
+settings and cameras, each with its own image retention if it has one (`site:3`). A group's digest
+at a cut is the SHA-256 of one JSON line per row that arrived (`received_at`, `created_at`) at or
+before the cut, in byte order, each followed by a newline; so rows arriving later leave it alone and
+a signed digest keeps proving the rows that were there. A read's line holds its id, capture and
+arrival times (UTC text, `YYYY-MM-DD HH:MM:SS.ffffff`, the same on both databases), camera, site,
+resident and hit flags and its image paths; a purged read's paths are the ones its purge journalled,
+so a purge leaves the digest as it was, and clearing or setting the purge mark changes it.
 """
 
 from __future__ import annotations
