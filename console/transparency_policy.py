@@ -1,5 +1,6 @@
 """The deployment's policy as the public transparency page states it: how long images are kept,
-which sites share their cameras with which agency, and the cameras of each site.
+which sites share their cameras with which agency, and the cameras of each site (with a
+camera's own shorter image retention, where it has one).
 
 Built from the live tables and settings at each view, so the page cannot claim a policy the
 purge does not apply. Nothing here names a plate, a resident or a user.
@@ -21,6 +22,7 @@ class PublicCamera:
     name: str
     location: str
     direction: str
+    image_days: int | None  # its own, shorter than its site's; None: the site's
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,17 @@ def public_policy(session: Session, defaults: RetentionSettings) -> PublicPolicy
     )
     for site_id, agency in session.execute(sharing):
         shares.setdefault(site_id, []).append(agency)
+    site_days = {
+        site_id: days or defaults.image_days
+        for site_id, days in session.execute(select(Site.id, Site.image_retention_days))
+    }
     cameras: dict[int, list[PublicCamera]] = {}
     for camera in session.scalars(select(Camera).order_by(Camera.name, Camera.id)):
+        own = camera.image_retention_days
+        # Shown only where it cuts the site's period short: the purge keeps the shorter.
+        shorter = own if own is not None and own < site_days[camera.site_id] else None
         cameras.setdefault(camera.site_id, []).append(
-            PublicCamera(camera.name, camera.location, camera.direction)
+            PublicCamera(camera.name, camera.location, camera.direction, shorter)
         )
     sites = tuple(
         SitePolicy(

@@ -91,7 +91,13 @@ def check_history(
     chosen = and_(HotlistEntry.hotlist_id == hotlist.id, entries)
     rows = list(_equivalent_candidates(session, chosen, cutoffs, earliest, as_of))
     rows += _wildcard_candidates(session, chosen, cutoffs, earliest, as_of)
-    in_window = [(e, r) for e, r in rows if r.read.captured_at >= cutoffs[r.site_id]]
+    camera_cutoffs = _camera_cutoffs(session, cutoffs, as_of)
+
+    def cutoff(stored: StoredRead) -> datetime:
+        site_cut = cutoffs[stored.site_id]
+        return max(site_cut, camera_cutoffs.get(stored.read.camera_id, site_cut))
+
+    in_window = [(e, r) for e, r in rows if r.read.captured_at >= cutoff(r)]
     found = _scored(in_window, check.settings)
     found = _not_safelisted(session, found)
     if not found:
@@ -118,6 +124,21 @@ def _site_cutoffs(
         select(Site.id, Site.image_retention_days).where(Site.id.in_(shares))
     ).all()
     return {site_id: as_of - timedelta(days=days or window_days) for site_id, days in sites}
+
+
+def _camera_cutoffs(
+    session: Session, site_cutoffs: dict[int, datetime], as_of: datetime
+) -> dict[str, datetime]:
+    """The cameras of those sites with an image retention of their own, each with its cutoff:
+    a read is looked for only while both its site and its camera keep it (the shorter wins)."""
+    query = select(Camera.id, Camera.image_retention_days).where(
+        Camera.site_id.in_(list(site_cutoffs)), Camera.image_retention_days.is_not(None)
+    )
+    return {
+        camera_id: as_of - timedelta(days=days)
+        for camera_id, days in session.execute(query)
+        if days is not None
+    }
 
 
 def _searchable(

@@ -10,6 +10,11 @@ Retiring keeps the row, because reads, alerts, users and the audit log name it:
 - a retired agency stops receiving every site's reads (its sharing rows are switched off);
 - a retired site retires its cameras and stops sharing with every agency.
 Nothing retired can be edited or shared with again.
+
+A camera's own image retention may only shorten its site's period (the site's override, else
+`retention.image_days`, passed as `default_image_days`); a longer one is refused naming it. A
+site shortened later wins: the purge keeps the shorter. A camera created with one is audited as
+`camera.create` then `camera.update` setting it (the create detail's stored form predates it).
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
+# The retention default (RetentionSettings.image_days): the console and CLI pass the configured one.
+DEFAULT_IMAGE_DAYS = 30
 _Value = TypeVar("_Value")
 _Row = TypeVar("_Row", Agency, Site, Camera)
 
@@ -95,6 +102,7 @@ class CameraChanges:
     longitude: float | Keep | None = KEEP
     direction: str | Keep = KEEP
     region: str | Keep | None = KEEP
+    image_retention_days: int | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ class CameraFields:
     longitude: float | None = None
     direction: str = ""
     region: str | None = None
+    image_retention_days: int | None = None
 
 
 def add_agency(
@@ -150,7 +159,18 @@ def add_site(
     return site
 
 
-def add_camera(session: Session, actor: Actor, given: CameraFields) -> Camera:
+def add_camera(
+    session: Session,
+    actor: Actor,
+    given: CameraFields,
+    *,
+    default_image_days: int = DEFAULT_IMAGE_DAYS,
+) -> Camera:
+    if given.image_retention_days is not None:  # checked before anything is written
+        site = get_site(session, given.site)
+        fields.camera_retention(
+            given.image_retention_days, site.name, site.image_retention_days, default_image_days
+        )
     camera = create_camera(
         session,
         given.camera_id,
@@ -173,6 +193,9 @@ def add_camera(session: Session, actor: Actor, given: CameraFields) -> Camera:
         region=camera.region,
     )
     record_audit(session, actor=actor.name, subject=f"camera:{camera.id}", detail=detail)
+    if given.image_retention_days is not None:
+        retention = CameraChanges(image_retention_days=given.image_retention_days)
+        _audit_camera_update(session, actor, camera, _apply(camera, retention))
     return camera
 
 
@@ -228,10 +251,19 @@ def update_site(session: Session, actor: Actor, site: str | int, changes: SiteCh
     return row
 
 
-def update_camera(session: Session, actor: Actor, camera_id: str, changes: CameraChanges) -> Camera:
-    """Edit where a camera is and what it is called; its id and site stay (they are what its
-    stored reads name: a camera that moves sites is retired and registered anew)."""
+def update_camera(
+    session: Session,
+    actor: Actor,
+    camera_id: str,
+    changes: CameraChanges,
+    *,
+    default_image_days: int = DEFAULT_IMAGE_DAYS,
+) -> Camera:
+    """Edit where a camera is, what it is called and its own image retention (None: its
+    site's); its id and site stay (they are what its stored reads name: a camera that moves
+    sites is retired and registered anew)."""
     row = _in_service(get_camera(session, camera_id), "camera")
+    site = get_site(session, row.site_id)
     name = _checked(lambda v: fields.required_text(v, "name", "camera name"), changes.name)
     location = _checked(lambda v: fields.optional_text(v, "location", "location"), changes.location)
     latitude = _checked(fields.latitude, changes.latitude)
@@ -241,6 +273,15 @@ def update_camera(session: Session, actor: Actor, camera_id: str, changes: Camer
         changes.direction,
     )
     region = _checked(lambda v: fields.subdivision(v, "region", "camera region"), changes.region)
+    image_retention_days = changes.image_retention_days
+    if image_retention_days != row.image_retention_days:
+        # Unchanged passes: a form re-sends it, and the site may have been shortened since.
+        image_retention_days = _checked(
+            lambda v: fields.camera_retention(
+                v, site.name, site.image_retention_days, default_image_days
+            ),
+            image_retention_days,
+        )
     wanted = CameraChanges(
         name=name,
         location=location,
@@ -248,14 +289,20 @@ def update_camera(session: Session, actor: Actor, camera_id: str, changes: Camer
         longitude=longitude,
         direction=direction,
         region=region,
+        image_retention_days=image_retention_days,
     )
-    done = _apply(row, wanted)
+    _audit_camera_update(session, actor, row, _apply(row, wanted))
+    return row
+
+
+def _audit_camera_update(
+    session: Session, actor: Actor, row: Camera, done: tuple[FieldChange, ...]
+) -> None:
     if done:
         detail = CameraUpdateDetail(
             token_id=actor.token_id, site=get_site(session, row.site_id).name, changes=done
         )
         record_audit(session, actor=actor.name, subject=f"camera:{row.id}", detail=detail)
-    return row
 
 
 def retire_camera(session: Session, actor: Actor, camera_id: str) -> Camera:

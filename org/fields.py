@@ -72,3 +72,29 @@ def retention(value: int | None, field: str, what: str) -> int | None:
         msg = f"{what} must be at least 1 (got {value}); leave it empty for the deployment default"
         raise InvalidField(field, msg)
     return value
+
+
+def camera_retention(
+    value: int | None, site: str, site_days: int | None, default_days: int
+) -> int | None:
+    """A camera's own image retention: it may only shorten its site's period (a camera at a
+    sensitive spot keeps less), never lengthen it; None keeps the site's period."""
+    field = "image_retention_days"
+    if value is None:
+        return None
+    if value < 1:
+        msg = (
+            f"camera image retention days must be at least 1 (got {value}); leave it empty "
+            "for its site's period"
+        )
+        raise InvalidField(field, msg)
+    period = site_days or default_days
+    if value > period:
+        whose = "its own setting" if site_days else "the deployment default"
+        msg = (
+            f"camera image retention of {value} days is longer than site {site!r} keeps "
+            f"images ({period} days, {whose}); a camera may only shorten its site's period: "
+            f"enter at most {period}, or leave it empty for the site's"
+        )
+        raise InvalidField(field, msg)
+    return value

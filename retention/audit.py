@@ -67,21 +67,22 @@ def _overdue(
     policy = load_policy(session, settings, as_of)
     read = PlateReadRow
     query = (
-        select(read.read_id, read.site_id, read.captured_at, read.resident)
+        select(read.read_id, read.site_id, read.camera_id, read.captured_at, read.resident)
         .where(read.images_purged_at.is_(None), due_clause(policy), ~held_clause(as_of))
         .order_by(read.captured_at)
         .limit(limit)
     )
     found = []
-    for read_id, site_id, captured_at, resident in session.execute(query):
-        terms = policy.terms_for(site_id)
+    for read_id, site_id, camera_id, captured_at, resident in session.execute(query):
+        terms = policy.terms_for(site_id, camera_id)
         keep = terms.resident_keep if resident else terms.image_keep
+        by = "camera" if terms != policy.terms_for(site_id) else "site"
         found.append(
             Violation(
                 "overdue",
                 f"read:{read_id}",
                 f"captured {captured_at.isoformat()}, kept {describe_period(keep)} by "
-                f"{'resident' if resident else 'site'} policy, not on hold, still not purged",
+                f"{'resident' if resident else by} policy, not on hold, still not purged",
             )
         )
     return found

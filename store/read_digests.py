@@ -1,13 +1,13 @@
 """Digests of the live rows the retention promise depends on, one per group.
 
 A group is the reads captured on one UTC day (`day:2025-03-01`), or one site with its retention
-settings and cameras (`site:3`). A group's digest at a cut is the SHA-256 of one JSON line per
-row that arrived (`received_at`, `created_at`) at or before the cut, in byte order, each followed
-by a newline; so rows arriving later leave it alone and a signed digest keeps proving the rows
-that were there. A read's line holds its id, capture and arrival times (UTC text,
-`YYYY-MM-DD HH:MM:SS.ffffff`, the same on both databases), camera, site, resident and hit flags
-and its image paths; a purged read's paths are the ones its purge journalled, so a
-purge leaves the digest as it was, and clearing or setting the purge mark changes it.
+settings and cameras, each with its own image retention if it has one (`site:3`). A group's digest
+at a cut is the SHA-256 of one JSON line per row that arrived (`received_at`, `created_at`) at or
+before the cut, in byte order, each followed by a newline; so rows arriving later leave it alone and
+a signed digest keeps proving the rows that were there. A read's line holds its id, capture and
+arrival times (UTC text, `YYYY-MM-DD HH:MM:SS.ffffff`, the same on both databases), camera, site,
+resident and hit flags and its image paths; a purged read's paths are the ones its purge journalled,
+so a purge leaves the digest as it was, and clearing or setting the purge mark changes it.
 """
 
 from __future__ import annotations
@@ -145,11 +145,13 @@ def day_groups(session: Session, days: Collection[date]) -> list[Group]:
 
 
 def site_groups(session: Session, site_ids: Collection[int] | None = None) -> list[Group]:
-    """Each site's retention settings and its cameras (which decide a siteless read's site)."""
+    """Each site's retention settings and its cameras (which decide a siteless read's site), with
+    each camera's own image retention. A camera without one hashes as cameras did before they
+    could have one, so a checkpoint signed then still verifies."""
     sites = select(
         Site.id, Site.image_retention_days, Site.resident_retention_hours, Site.created_at
     )
-    cameras = select(Camera.id, Camera.site_id, Camera.created_at)
+    cameras = select(Camera.id, Camera.site_id, Camera.created_at, Camera.image_retention_days)
     if site_ids is not None:
         sites = sites.where(Site.id.in_(site_ids))
         cameras = cameras.where(Camera.site_id.in_(site_ids))
@@ -157,10 +159,9 @@ def site_groups(session: Session, site_ids: Collection[int] | None = None) -> li
     for site_id, days, hours, created in session.execute(sites):
         line = _line(stamp(created), "site", site_id, days, hours, stamp(created))
         lines.setdefault(site_id, []).append(line)
-    for camera_id, site_id, created in session.execute(cameras):
-        lines.setdefault(site_id, []).append(
-            _line(stamp(created), "camera", camera_id, site_id, stamp(created))
-        )
+    for camera_id, site_id, created, days in session.execute(cameras):
+        fields = (camera_id, site_id, stamp(created), *(() if days is None else (days,)))
+        lines.setdefault(site_id, []).append(_line(stamp(created), "camera", *fields))
     return [Group(site_key(site_id), tuple(found)) for site_id, found in sorted(lines.items())]
 
 

@@ -26,7 +26,10 @@ from store.tables import PlateReadRow
 _READ_COLUMNS = (
     "capture or arrival time, camera, site, resident or hit flag, image paths or purge mark"
 )
-_SITE_COLUMNS = "image retention days, resident retention hours, a camera's site or a creation time"
+_SITE_COLUMNS = (
+    "image retention days, resident retention hours, a camera's site or image retention days "
+    "or a creation time"
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from console.deps import Admin, DbSession
+from console.deps import Admin, DbSession, SettingsDep
 from console.org_admin import actor_of, agencies, cameras, http_error, sharing_of, sites
 from console.schemas.org import (
     AgencyCreate,
@@ -156,8 +156,11 @@ def api_cameras(me: Admin, db: DbSession) -> list[CameraPublic]:
 
 
 @router.post("/cameras", status_code=201)
-def api_create_camera(body: CameraCreate, me: Admin, db: DbSession) -> CameraPublic:
-    """Register a camera at a site; reads from unregistered cameras are refused."""
+def api_create_camera(
+    body: CameraCreate, me: Admin, db: DbSession, settings: SettingsDep
+) -> CameraPublic:
+    """Register a camera at a site; reads from unregistered cameras are refused. Its own image
+    retention may only be shorter than its site's (422 naming the site's period otherwise)."""
     given = org.CameraFields(
         camera_id=body.id,
         site=body.site_id,
@@ -167,9 +170,11 @@ def api_create_camera(body: CameraCreate, me: Admin, db: DbSession) -> CameraPub
         longitude=body.longitude,
         direction=body.direction,
         region=body.region,
+        image_retention_days=body.image_retention_days,
     )
+    days = settings.retention.image_days
     try:
-        camera = org.add_camera(db, actor_of(me), given)
+        camera = org.add_camera(db, actor_of(me), given, default_image_days=days)
     except DomainError as exc:
         raise http_error(exc, missing_field="site_id") from exc
     db.commit()
@@ -177,11 +182,17 @@ def api_create_camera(body: CameraCreate, me: Admin, db: DbSession) -> CameraPub
 
 
 @router.patch("/cameras/{camera_id}")
-def api_update_camera(camera_id: str, body: CameraUpdate, me: Admin, db: DbSession) -> CameraPublic:
-    """Edit a camera's name, place and region; its id and site stay (retire and add anew)."""
+def api_update_camera(
+    camera_id: str, body: CameraUpdate, me: Admin, db: DbSession, settings: SettingsDep
+) -> CameraPublic:
+    """Edit a camera's name, place, region and image retention (null: its site's, never longer
+    than the site's); its id and site stay (retire and add anew). Camera retention is signed
+    by the audit checkpoints: re-sign a change with `platewatch audit checkpoint --accept
+    site:ID`, or `audit verify` reports it as edited."""
     changes = org.CameraChanges(**body.model_dump(exclude_unset=True))
+    days = settings.retention.image_days
     try:
-        camera = org.update_camera(db, actor_of(me), camera_id, changes)
+        camera = org.update_camera(db, actor_of(me), camera_id, changes, default_image_days=days)
     except DomainError as exc:
         raise http_error(exc) from exc
     db.commit()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from console.deps import Admin, DbSession, Principal
+from console.deps import Admin, DbSession, Principal, SettingsDep
 from console.org_admin import actor_of, agencies, cameras, error_text, sharing_of, sites
 from console.pages import render
 from org import admin as org
@@ -199,6 +199,7 @@ def cameras_submit(
     request: Request,
     me: Admin,
     db: DbSession,
+    settings: SettingsDep,
     op: Text,
     camera_id: Text = "",
     site_id: Annotated[int, Form()] = 0,
@@ -208,7 +209,9 @@ def cameras_submit(
     longitude: Text = "",
     direction: Text = "",
     region: Text = "",
+    image_retention_days: Text = "",
 ) -> Response:
+    default_days = settings.retention.image_days
     try:
         if op == "retire":
             camera = org.retire_camera(db, actor_of(me), camera_id)
@@ -216,15 +219,20 @@ def cameras_submit(
         elif op in ("add", "edit"):
             lat = _number(latitude, "latitude", "latitude")
             lon = _number(longitude, "longitude", "longitude")
+            days = _whole(image_retention_days, "image_retention_days", "image retention days")
             if op == "add":
                 given = org.CameraFields(
-                    camera_id, site_id, name or None, location, lat, lon, direction, region
+                    camera_id, site_id, name or None, location, lat, lon, direction, region, days
                 )
-                camera = org.add_camera(db, actor_of(me), given)
+                camera = org.add_camera(db, actor_of(me), given, default_image_days=default_days)
                 message, error = _done(db, f"Camera {camera.id} added.")
             else:
-                changes = org.CameraChanges(name, location, lat, lon, direction, region or None)
-                camera = org.update_camera(db, actor_of(me), camera_id, changes)
+                changes = org.CameraChanges(
+                    name, location, lat, lon, direction, region or None, days
+                )
+                camera = org.update_camera(
+                    db, actor_of(me), camera_id, changes, default_image_days=default_days
+                )
                 message, error = _done(db, f"Camera {camera.id} saved.")
         else:
             message, error = None, f"unknown action {op!r}"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SiteKind = Literal["hoa", "neighborhood", "business", "school", "city", "other"]
 _CODE = "two-letter US state or Canadian province code, e.g. CA"
+_CAMERA_DAYS = "days its images are kept; at most its site's period (null: the site's)"
 
 
 class AgencyPublic(BaseModel):
@@ -104,6 +105,7 @@ class CameraPublic(BaseModel):
     longitude: float | None
     direction: str
     region: str | None
+    image_retention_days: int | None = Field(description="None: its site's period")
     created_at: datetime
     retired_at: datetime | None
 
@@ -119,6 +121,7 @@ class CameraCreate(BaseModel):
     longitude: float | None = Field(default=None, description="degrees, -180..180")
     direction: str = Field(default="", max_length=16, description="traffic seen, e.g. NB")
     region: str | None = Field(default=None, max_length=40, description=_CODE)
+    image_retention_days: int | None = Field(default=None, description=_CAMERA_DAYS)
 
 
 class CameraUpdate(BaseModel):
@@ -130,3 +133,4 @@ class CameraUpdate(BaseModel):
     longitude: float | None = None
     direction: str = Field(default="", max_length=16)
     region: str | None = Field(default=None, max_length=40, description=_CODE)
+    image_retention_days: int | None = Field(default=None, description=_CAMERA_DAYS)

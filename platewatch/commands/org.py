@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from platewatch.commands.common import ConfigOption, unit_of_work
+from platewatch.commands.common import BAD_INPUT, ConfigOption, fail, settings_of, unit_of_work
 
 if TYPE_CHECKING:
     from org.admin import Actor
@@ -126,14 +126,19 @@ def camera_add(
     lon: Annotated[float | None, typer.Option(help="longitude")] = None,
     direction: Annotated[str, typer.Option(help="direction of travel seen, e.g. 'NB'")] = "",
     region: Annotated[str | None, typer.Option(help="two-letter state or province")] = None,
+    image_days: Annotated[
+        int | None,
+        typer.Option(help="days its images are kept, at most its site's (default: the site's)"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Register a camera at a site."""
     from org.admin import CameraFields, add_camera
 
-    given = CameraFields(camera_id, site, name, location, lat, lon, direction, region)
+    given = CameraFields(camera_id, site, name, location, lat, lon, direction, region, image_days)
+    default_days = settings_of(config).retention.image_days
     with unit_of_work(config) as session:
-        camera = add_camera(session, _actor(), given)
+        camera = add_camera(session, _actor(), given, default_image_days=default_days)
         typer.echo(f"camera {camera.id!r} added at site {site!r}")
 
 
@@ -146,10 +151,20 @@ def camera_edit(
     lon: Annotated[float | None, typer.Option(help="longitude")] = None,
     direction: Annotated[str | None, typer.Option(help="direction of travel seen")] = None,
     region: Annotated[str | None, typer.Option(help="two-letter state or province")] = None,
+    image_days: Annotated[
+        int | None, typer.Option(help="days its images are kept, at most its site's")
+    ] = None,
+    site_image_days: Annotated[
+        bool, typer.Option("--site-image-days", help="keep images as long as its site does")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Change a camera's name, place or region; options left out stay as they are."""
-    from org.admin import KEEP, CameraChanges, update_camera
+    """Change a camera's name, place, region or image retention; options left out stay."""
+    from org.admin import KEEP, CameraChanges, Keep, update_camera
+
+    if site_image_days and image_days is not None:
+        fail("give --image-days N or --site-image-days, not both", BAD_INPUT)
+    days: int | Keep | None = KEEP if image_days is None else image_days
 
     changes = CameraChanges(
         name=KEEP if name is None else name,
@@ -158,9 +173,13 @@ def camera_edit(
         longitude=KEEP if lon is None else lon,
         direction=KEEP if direction is None else direction,
         region=KEEP if region is None else region,
+        image_retention_days=None if site_image_days else days,
     )
+    default_days = settings_of(config).retention.image_days
     with unit_of_work(config) as session:
-        camera = update_camera(session, _actor(), camera_id, changes)
+        camera = update_camera(
+            session, _actor(), camera_id, changes, default_image_days=default_days
+        )
         typer.echo(f"camera {camera.id!r} saved")
 
 
@@ -188,7 +207,9 @@ def camera_list(config: ConfigOption = None) -> None:
         rows = session.execute(select(Camera, Site).join(Site).order_by(Camera.id)).all()
         for camera, site in rows:
             retired = f"\tretired {camera.retired_at:%Y-%m-%d}" if camera.retired_at else ""
-            typer.echo(f"{camera.id}\t{site.name}\t{camera.name}\t{camera.location}{retired}")
+            days = camera.image_retention_days
+            kept = f"\timages {days} days" if days else ""
+            typer.echo(f"{camera.id}\t{site.name}\t{camera.name}\t{camera.location}{kept}{retired}")
 
 
 def register(app: typer.Typer) -> None:

@@ -68,6 +68,9 @@ class Camera(Base):
     direction: Mapped[str] = mapped_column(String(16), default="")
     # A two-letter US state or Canadian province code: where the camera stands.
     region: Mapped[str | None] = mapped_column(String(2), default=None)
+    # This camera's own image retention, never longer than its site's (org.admin checks);
+    # None means its site's period (which may be the deployment default).
+    image_retention_days: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Its stored reads keep their history; new reads from it are refused (RetiredCamera).
     retired_at: Mapped[datetime | None] = mapped_column(default=None)

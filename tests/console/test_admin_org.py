@@ -290,3 +290,95 @@ def test_the_camera_page_names_a_bad_field_and_adds_nothing(
     assert stale.status_code == 403 and "security token is missing or stale" in stale.text
     with world.session() as s:
         assert s.get(Camera, "page-cam") is None
+
+
+def _camera_events(world: World, camera_id: str) -> list[tuple[str, str, Any]]:
+    with world.session() as s:
+        rows = s.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+            .where(AuditEvent.subject == f"camera:{camera_id}")
+            .order_by(AuditEvent.id)
+        )
+        return [(actor, action, detail) for actor, action, detail in rows]
+
+
+def test_a_camera_keeps_images_for_less_than_its_site_through_the_api(
+    world: World, by_token: dict[str, Caller]
+) -> None:
+    admin = by_token["admin"]
+    site = _ok(
+        admin.post(
+            "/api/admin/sites", json={"name": _unique("Lake HOA"), "image_retention_days": 14}
+        ),
+        201,
+    )
+    camera_id = f"pool-{next(_names)}"
+    camera = _ok(
+        admin.post(
+            "/api/admin/cameras",
+            json={"id": camera_id, "site_id": site["id"], "image_retention_days": 7},
+        ),
+        201,
+    )
+    assert camera["image_retention_days"] == 7
+    path = f"/api/admin/cameras/{camera_id}"
+    refused = _field_error(
+        admin.request("PATCH", path, json={"image_retention_days": 20, "location": "moved"}),
+        "image_retention_days",
+    )
+    assert f"longer than site {site['name']!r} keeps images (14 days, its own setting)" in refused
+    assert "enter at most 14" in refused
+    cleared = _ok(admin.request("PATCH", path, json={"image_retention_days": None}))
+    assert (cleared["image_retention_days"], cleared["location"]) == (None, "")
+    listed = {c["id"]: c for c in _ok(admin.get("/api/admin/cameras"))}
+    assert listed[camera_id]["image_retention_days"] is None
+    events = _camera_events(world, camera_id)
+    assert [action for _, action, _ in events] == [
+        "camera.create",
+        "camera.update",
+        "camera.update",
+    ]
+    updates = [parse_detail("camera.update", detail) for _, _, detail in events[1:]]
+    assert all(isinstance(u, CameraUpdateDetail) and u.token_id is not None for u in updates)
+    assert [u.changes for u in updates if isinstance(u, CameraUpdateDetail)] == [
+        (FieldChange(field="image_retention_days", before=None, after="7"),),
+        (FieldChange(field="image_retention_days", before="7", after=None),),
+    ]
+
+
+def test_the_camera_page_sets_a_shorter_period_audited_and_refuses_a_longer_one(
+    world: World, as_user: dict[str, Caller], client: Any
+) -> None:
+    admin = as_user["admin"]
+    site = _ok(admin.post("/api/admin/sites", json={"name": _unique("Brook HOA")}), 201)
+    camera_id = f"clinic-{next(_names)}"
+    form = {
+        "csrf_token": admin.headers["X-CSRF-Token"],
+        "op": "add",
+        "camera_id": camera_id,
+        "site_id": str(site["id"]),
+        "name": "Clinic lot",
+        "image_retention_days": "31",
+    }
+    page = admin.post("/admin/cameras", data=form)
+    assert page.status_code == 422
+    assert "(30 days, the deployment default)" in page.text
+    with world.session() as s:
+        assert s.get(Camera, camera_id) is None
+    page = admin.post("/admin/cameras", data={**form, "image_retention_days": ""})
+    assert page.status_code == 200 and f"Camera {camera_id} added." in page.text
+    edit = {**form, "op": "edit", "location": "Elm St", "image_retention_days": "5"}
+    page = admin.post("/admin/cameras", data=edit)
+    assert page.status_code == 200 and f"Camera {camera_id} saved." in page.text
+    row = page.text.split(f'<tr data-camera="{camera_id}">', 1)[1].split("</tr>", 1)[0]
+    assert "images 5 days" in row
+    events = _camera_events(world, camera_id)
+    assert [(actor, action) for actor, action, _ in events] == [
+        ("admin", "camera.create"),
+        ("admin", "camera.update"),
+    ]
+    update = parse_detail("camera.update", events[1][2])
+    assert isinstance(update, CameraUpdateDetail)
+    assert FieldChange(field="image_retention_days", before=None, after="5") in update.changes
+    public = client.get("/public/transparency").text
+    assert "Clinic lot (Elm St) (images kept 5 days)" in public

@@ -77,8 +77,12 @@ def test_admin_adds_a_site_and_a_camera_and_retires_the_camera(
     row.get_by_text("Edit").click()
     editing = row.get_by_role("form", name=f"Edit {camera_id}")
     editing.get_by_label("Direction").fill("inbound")
+    editing.get_by_label("Keep images (days)").fill("7")  # shorter than the site's 21
     editing.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text(f"Camera {camera_id} saved")
+    expect(page.locator(f'tr[data-camera="{camera_id}"] [data-f="retention"]')).to_have_text(
+        "images 7 days"
+    )
 
     asked: list[str] = []
 
@@ -102,6 +106,7 @@ def test_admin_adds_a_site_and_a_camera_and_retires_the_camera(
         assert site is not None and (site.kind, site.image_retention_days) == ("neighborhood", 21)
         assert camera is not None and camera.site_id == site.id
         assert (camera.direction, camera.region, camera.latitude) == ("inbound", "CA", 37.8)
+        assert camera.image_retention_days == 7
         assert camera.retired_at is not None
         shared = s.scalar(
             select(SiteSharing.enabled).where(

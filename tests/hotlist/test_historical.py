@@ -22,8 +22,8 @@ from hotlist.matcher import Matcher
 from hotlist.plates import canonical
 from hotlist.safelists import add_safelist_entry
 from hotlist.settings import MatchSettings
-from org.registry import create_agency, set_site_sharing
-from store.tables import Alert, AlertOutbox, AlertSighting, PlateReadRow, Site
+from org.registry import create_agency, create_camera, set_site_sharing
+from store.tables import Alert, AlertOutbox, AlertSighting, Camera, PlateReadRow, Site
 from store.tables.reads import plate_key
 from tests.hotlist.conftest import World, make_read
 
@@ -140,6 +140,24 @@ def test_a_read_outside_the_retention_window_is_not_looked_at(
     session.execute(update(Site).where(Site.id == shared.site_id).values(image_retention_days=60))
     add_entry(session, "Stolen", plate="7ABC123", state="CA")
     assert [(a.entry_plate, a.historical) for a in _alerts(session)] == [("7ABC123", True)]
+
+
+def test_a_camera_keeping_less_than_its_site_bounds_the_search_of_its_reads(
+    session: Session, shared: World, ingest: Ingest
+) -> None:
+    create_camera(session, "pool-1", site=shared.site_id)
+    session.execute(update(Camera).where(Camera.id == "pool-1").values(image_retention_days=5))
+    session.commit()
+    ingest("7ABC123", camera="pool-1", days_ago=10)  # past its camera's 5 days
+    ingest("8DEF456", camera="pool-1", days_ago=3)
+    ingest("5GHI789", camera="gate-1", days_ago=10)  # its camera keeps the site's 30
+    create_hotlist(session, "Stolen")
+    for plate in ("7ABC123", "8DEF456", "5GHI789"):
+        add_entry(session, "Stolen", plate=plate)
+    assert sorted((a.entry_plate, a.camera_id) for a in _alerts(session)) == [
+        ("5GHI789", "gate-1"),
+        ("8DEF456", "pool-1"),
+    ]
 
 
 def test_a_purged_read_is_not_looked_at(session: Session, shared: World, ingest: Ingest) -> None:

@@ -1,9 +1,12 @@
 """The live reads and sites against the digests the receipt checkpoints signed, on both
 databases with a real key: every covered column edited, reads moved, deleted, inserted or
-back-dated, a site's retention changed, all fail naming the group; arrivals and purges pass."""
+back-dated, a site's or a camera's retention changed, all fail naming the group; arrivals and
+purges pass."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from retention.purge import run_purge
 from store.base import utcnow
 from store.checkpoints import ACCEPT_ACTION, publish_checkpoints, read_sink
 from store.read_chain import ReadsOptions, decode
-from store.read_digests import day_key, site_key
+from store.read_digests import day_key, site_groups, site_key, stamp
 from store.read_verify import ReadsProblem, verify_reads
 from store.settings import CheckpointPaths
 from store.tables import AuditEvent, Camera, PlateReadRow, Site
@@ -226,3 +229,39 @@ def test_a_checkpoint_cut_from_the_middle_of_the_sink_breaks_the_root(
     problems = _problems(world, paths)
     assert problems[0].group == "checkpoints"
     assert "receipts checkpoint 3: its reads root does not match" in problems[0].problem
+
+
+def test_a_camera_retention_edited_after_a_checkpoint_names_its_site(
+    world: World, paths: CheckpointPaths
+) -> None:
+    _signed_world(world, paths)
+    with world.factory() as s:
+        oak = s.scalar(select(Site.id).where(Site.name == "oak"))
+    assert oak is not None
+    with world.factory.begin() as s:
+        s.execute(update(Camera).where(Camera.id == "oak-cam0").values(image_retention_days=3))
+    [problem] = _problems(world, paths)
+    assert problem.group == site_key(oak)
+    assert "one of them was edited (" in problem.problem
+    assert "a camera's site or image retention days" in problem.problem
+    _sign(world, paths, site_key(oak))  # the change accepted (audited) and signed
+    assert _problems(world, paths) == []
+    with world.factory.begin() as s:  # and taken away again, behind the checkpoint's back
+        s.execute(update(Camera).where(Camera.id == "oak-cam0").values(image_retention_days=None))
+    assert _groups(world, paths) == [site_key(oak)]
+
+
+def test_a_site_without_camera_periods_hashes_as_it_did_before_them(world: World) -> None:
+    """Checkpoints signed before cameras had a period of their own keep verifying."""
+    oak = world.site("oak", image_days=14, cameras=2)
+    with world.factory() as s:
+        site = s.get_one(Site, oak)
+        cameras = s.scalars(select(Camera).order_by(Camera.id)).all()
+        rows = [["site", oak, 14, None, stamp(site.created_at)]] + [
+            ["camera", c.id, oak, stamp(c.created_at)] for c in cameras
+        ]
+        [group] = site_groups(s, [oak])
+    texts = sorted(json.dumps(r, separators=(",", ":")).encode() for r in rows)
+    before = hashlib.sha256(b"\n".join(texts) + b"\n").hexdigest()
+    assert group.tally(utcnow()).digest == before
+    assert group.tally(utcnow()).count == 3

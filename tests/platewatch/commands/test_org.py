@@ -75,3 +75,32 @@ def test_a_bad_value_is_one_line_naming_it_and_nothing_is_written(db: str) -> No
         "error: latitude 95.0 is outside -90..90 (degrees north; south is negative)"
     ]
     assert _ok("camera", "list") == ""
+
+
+def test_a_camera_period_is_set_shorter_than_its_site_and_cleared(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLATEWATCH_RETENTION__IMAGE_DAYS", "20")
+    _ok("site", "add", "Oak Ridge HOA")
+    _ok("camera", "add", "pool", "--site", "Oak Ridge HOA", "--image-days", "5")
+    _ok("camera", "add", "gate-1", "--site", "Oak Ridge HOA")
+    assert "pool\tOak Ridge HOA\tpool\t\timages 5 days" in _ok("camera", "list")
+    longer = runner.invoke(app, ["camera", "edit", "gate-1", "--image-days", "21"])
+    assert longer.exit_code == 1
+    assert "keeps images (20 days, the deployment default)" in longer.output
+    both = runner.invoke(app, ["camera", "edit", "pool", "--image-days", "3", "--site-image-days"])
+    assert both.exit_code == 2 and "not both" in both.output
+    _ok("camera", "edit", "pool", "--site-image-days")
+    engine = make_engine(db)
+    with make_session_factory(engine)() as s:
+        days = {c.id: c.image_retention_days for c in s.scalars(select(Camera))}
+        actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    engine.dispose()
+    assert days == {"pool": None, "gate-1": None}
+    assert actions == [
+        "site.create",
+        "camera.create",
+        "camera.update",
+        "camera.create",
+        "camera.update",
+    ]
