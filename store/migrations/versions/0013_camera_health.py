@@ -90,8 +90,10 @@ def downgrade() -> None:
         )
         batch.drop_column("ops_alert_id")
         batch.alter_column("alert_id", existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table("webhooks") as batch:
-        batch.drop_column("ops_events")
+    # Plain ALTER TABLE ... DROP COLUMN, never batch mode: a rebuilt `webhooks` dropped with
+    # foreign keys on would cascade-delete its deliveries and sightings. (`webhook_deliveries`
+    # above may be rebuilt: nothing points at it.)
+    op.drop_column("webhooks", "ops_events")
     op.drop_index("ix_ops_alerts_open", table_name="ops_alerts")
     op.drop_table("ops_alerts")
     op.drop_table("camera_health")

@@ -41,14 +41,18 @@ def _plate_key() -> sa.TextClause:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("alerts") as batch:
-        batch.add_column(
-            sa.Column("historical", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # Plain ALTER TABLE ... ADD COLUMN, never batch mode: on SQLite batch mode rebuilt `alerts`,
+    # and dropping the old copy with foreign keys on cascade-deleted every sighting, outbox row
+    # and webhook delivery (tests/store/test_alert_migrations.py).
+    op.add_column(
+        "alerts", sa.Column("historical", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
     op.create_index("ix_plate_reads_plate_key", "plate_reads", [_plate_key()], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index("ix_plate_reads_plate_key", table_name="plate_reads")
-    with op.batch_alter_table("alerts") as batch:
-        batch.drop_column("historical")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never batch mode: a rebuilt `alerts`
+    # dropped with foreign keys on would cascade-delete every sighting, outbox row and webhook
+    # delivery (tests/store/test_alert_migrations.py).
+    op.drop_column("alerts", "historical")
