@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -18,12 +20,52 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+class MigrationError(RuntimeError):
+    """A migration left the database inconsistent; its transaction was rolled back."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision` (default: the newest schema)."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with engine.connect() as connection, _foreign_keys_off(connection), connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextmanager
+def _foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite without foreign key enforcement while migrations run.
+
+    Alembic's batch mode rebuilds a table to change it, and dropping the old copy with
+    foreign keys on deletes every row that points at it (ON DELETE CASCADE): 0008 rebuilt
+    `users` and took every session and API token with it. The pragma cannot change inside a
+    transaction, so it is set on the connection before the migration's transaction begins, and
+    the result is checked with `foreign_key_check` before that transaction commits.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        msg = (
+            f"the migration left {len(broken)} rows pointing at missing rows (first: "
+            f"{table} row {rowid} -> {parent}); nothing was changed: report this as a bug"
+        )
+        raise MigrationError(msg)
 
 
 def schema_problem(engine: Engine) -> str | None:

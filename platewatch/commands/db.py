@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from platewatch.commands.common import ConfigOption, engine_of, settings_of
+from platewatch.commands.common import ConfigOption, engine_of, fail, settings_of
 
 if TYPE_CHECKING:
     from platewatch.settings import Settings
@@ -27,11 +27,14 @@ def upgrade_command(
     config: ConfigOption = None,
 ) -> None:
     """Create or migrate the database schema to the newest revision."""
-    from store.schema import upgrade
+    from store.schema import MigrationError, upgrade
 
     settings = settings_of(config)
     with engine_of(settings, check_schema=False) as engine:
-        upgrade(engine, revision)
+        try:
+            upgrade(engine, revision)
+        except MigrationError as exc:
+            fail(str(exc))
     typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is at {revision}")
 
 
