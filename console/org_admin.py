@@ -4,13 +4,17 @@ how registry errors become HTTP answers, and the lists they show."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.accounts.users import disable_members
 from console.deps import Principal
 from console.schemas.org import SharingPublic
+from console.webhooks import disable_agency_webhooks
+from org import admin as org
 from org.admin import Actor
 from org.errors import InvalidField, RetiredError
 from store.errors import AlreadyExistsError, DomainError, NotFoundError
@@ -84,3 +88,35 @@ def sharing_of(db: Session, site_id: int) -> list[SharingPublic]:
         for agency, share in rows
         if agency.retired_at is None or share is not None
     ]
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """What retiring an agency or site also ended: its people's accounts and its webhooks."""
+
+    users_disabled: tuple[str, ...]
+    webhooks_disabled: tuple[int, ...] = ()
+
+    def summary(self) -> str:
+        users = len(self.users_disabled)
+        hooks = len(self.webhooks_disabled)
+        return (
+            f"{users} user{'s' if users != 1 else ''} disabled and signed out, "
+            f"{hooks} webhook{'s' if hooks != 1 else ''} switched off"
+        )
+
+
+def retire_agency(session: Session, actor: Actor, agency: str | int) -> tuple[Agency, Retirement]:
+    """Retire the agency (no site shares with it any more), disable its users (their sessions
+    and tokens end now) and switch off its webhooks; all audited, in the caller's transaction."""
+    retired = org.retire_agency(session, actor, agency)
+    users = disable_members(session, actor=actor.name, agency_id=retired.id)
+    hooks = disable_agency_webhooks(session, actor=actor.name, agency_id=retired.id)
+    return retired, Retirement(tuple(users), tuple(hooks))
+
+
+def retire_site(session: Session, actor: Actor, site: str | int) -> tuple[Site, Retirement]:
+    """Retire the site with its cameras and sharing, and disable its HOA admins."""
+    retired = org.retire_site(session, actor, site)
+    users = disable_members(session, actor=actor.name, site_id=retired.id)
+    return retired, Retirement(tuple(users))

@@ -107,8 +107,15 @@ def create_webhook(
     ops_events: bool = False,
 ) -> NewWebhook:
     url = check_target(url, allow_hosts)
-    if session.get(Agency, agency_id) is None:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
         msg = f"no agency with id {agency_id}"
+        raise WebhookError(msg)
+    if agency.retired_at is not None:
+        msg = (
+            f"agency {agency.name!r} was retired on {agency.retired_at:%Y-%m-%d}; "
+            "it gets no webhooks"
+        )
         raise WebhookError(msg)
     secret = new_secret()
     webhook = Webhook(
@@ -154,6 +161,15 @@ def set_webhook_enabled(session: Session, *, actor: str, webhook_id: int, enable
         detail=WebhookEnableDetail() if enabled else WebhookDisableDetail(),
     )
     return webhook
+
+
+def disable_agency_webhooks(session: Session, *, actor: str, agency_id: int) -> list[int]:
+    """Switch off every enabled webhook of the agency (audited); their ids."""
+    hooks = select(Webhook.id).where(Webhook.agency_id == agency_id, Webhook.enabled.is_(True))
+    ids = list(session.scalars(hooks.order_by(Webhook.id)))
+    for webhook_id in ids:
+        set_webhook_enabled(session, actor=actor, webhook_id=webhook_id, enabled=False)
+    return ids
 
 
 def queue_deliveries(session: Session, webhook: Webhook) -> int:

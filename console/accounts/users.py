@@ -95,11 +95,22 @@ def _check_scope(session: Session, role: Role, agency_id: int | None, site_id: i
     ):
         msg = f"a {role} belongs to an agency or a site, not both"
         raise AccountError(msg)
-    if agency_id is not None and session.get(Agency, agency_id) is None:
+    agency = session.get(Agency, agency_id) if agency_id is not None else None
+    if agency_id is not None and agency is None:
         msg = f"no agency with id {agency_id}; create it first"
         raise AccountError(msg)
-    if site_id is not None and session.get(Site, site_id) is None:
+    if agency is not None and agency.retired_at is not None:
+        msg = (
+            f"agency {agency.name!r} was retired on {agency.retired_at:%Y-%m-%d}; "
+            "pick one in service"
+        )
+        raise AccountError(msg)
+    site = session.get(Site, site_id) if site_id is not None else None
+    if site_id is not None and site is None:
         msg = f"no site with id {site_id}; create it first"
+        raise AccountError(msg)
+    if site is not None and site.retired_at is not None:
+        msg = f"site {site.name!r} was retired on {site.retired_at:%Y-%m-%d}; pick one in service"
         raise AccountError(msg)
 
 
@@ -192,6 +203,21 @@ def disable_user(session: Session, *, actor: str, username: str) -> User:
         ),
     )
     return user
+
+
+def disable_members(
+    session: Session, *, actor: str, agency_id: int | None = None, site_id: int | None = None
+) -> list[str]:
+    """Disable the agency's users, or the site's HOA admins (never its residents: they are
+    people with cameras, not the site's staff); each is audited and signed out at once."""
+    if agency_id is not None:
+        members = select(User.username).where(User.agency_id == agency_id)
+    else:
+        members = select(User.username).where(User.site_id == site_id, User.role == "hoa_admin")
+    names = list(session.scalars(members.where(User.disabled.is_(False)).order_by(User.id)))
+    for username in names:
+        disable_user(session, actor=actor, username=username)
+    return names
 
 
 def change_password(

@@ -10,10 +10,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from console.deps import Admin, DbSession, SettingsDep
-from console.org_admin import actor_of, agencies, cameras, http_error, sharing_of, sites
+from console.org_admin import (
+    actor_of,
+    agencies,
+    cameras,
+    http_error,
+    retire_agency,
+    retire_site,
+    sharing_of,
+    sites,
+)
 from console.schemas.org import (
     AgencyCreate,
     AgencyPublic,
+    AgencyRetiredPublic,
     AgencyUpdate,
     CameraCreate,
     CameraPublic,
@@ -22,6 +32,7 @@ from console.schemas.org import (
     SharingUpdate,
     SiteCreate,
     SitePublic,
+    SiteRetiredPublic,
     SiteUpdate,
 )
 from org import admin as org
@@ -62,14 +73,20 @@ def api_update_agency(agency_id: int, body: AgencyUpdate, me: Admin, db: DbSessi
 
 
 @router.post("/agencies/{agency_id}/retire")
-def api_retire_agency(agency_id: int, me: Admin, db: DbSession) -> AgencyPublic:
-    """Retire an agency: every site stops sharing its reads and alerts with it at once."""
+def api_retire_agency(agency_id: int, me: Admin, db: DbSession) -> AgencyRetiredPublic:
+    """Retire an agency: every site stops sharing its reads and alerts with it at once, its
+    users are disabled (sessions and tokens end) and its webhooks switched off."""
     try:
-        agency = org.retire_agency(db, actor_of(me), agency_id)
+        agency, ended = retire_agency(db, actor_of(me), agency_id)
     except DomainError as exc:
         raise http_error(exc) from exc
     db.commit()
-    return AgencyPublic.model_validate(agency)
+    public = AgencyPublic.model_validate(agency).model_dump()
+    return AgencyRetiredPublic(
+        **public,
+        users_disabled=list(ended.users_disabled),
+        webhooks_disabled=list(ended.webhooks_disabled),
+    )
 
 
 @router.get("/sites")
@@ -111,14 +128,16 @@ def api_update_site(site_id: int, body: SiteUpdate, me: Admin, db: DbSession) ->
 
 
 @router.post("/sites/{site_id}/retire")
-def api_retire_site(site_id: int, me: Admin, db: DbSession) -> SitePublic:
-    """Retire a site: its cameras are retired and it stops sharing with every agency."""
+def api_retire_site(site_id: int, me: Admin, db: DbSession) -> SiteRetiredPublic:
+    """Retire a site: its cameras are retired, it stops sharing with every agency and its HOA
+    admins are disabled."""
     try:
-        site = org.retire_site(db, actor_of(me), site_id)
+        site, ended = retire_site(db, actor_of(me), site_id)
     except DomainError as exc:
         raise http_error(exc) from exc
     db.commit()
-    return SitePublic.model_validate(site)
+    public = SitePublic.model_validate(site).model_dump()
+    return SiteRetiredPublic(**public, users_disabled=list(ended.users_disabled))
 
 
 @router.get("/sites/{site_id}/sharing")

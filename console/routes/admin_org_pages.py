@@ -12,7 +12,16 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from console.deps import Admin, DbSession, Principal, SettingsDep
-from console.org_admin import actor_of, agencies, cameras, error_text, sharing_of, sites
+from console.org_admin import (
+    actor_of,
+    agencies,
+    cameras,
+    error_text,
+    retire_agency,
+    retire_site,
+    sharing_of,
+    sites,
+)
 from console.pages import render
 from org import admin as org
 from org.errors import InvalidField
@@ -105,8 +114,10 @@ def agencies_submit(
             agency = org.update_agency(db, actor_of(me), agency_id, changes)
             message, error = _done(db, f"Agency {agency.name} saved.")
         elif op == "retire":
-            agency = org.retire_agency(db, actor_of(me), agency_id)
-            message, error = _done(db, f"Agency {agency.name} retired; no site shares with it.")
+            agency, ended = retire_agency(db, actor_of(me), agency_id)
+            message, error = _done(
+                db, f"Agency {agency.name} retired; no site shares with it; {ended.summary()}."
+            )
         else:
             message, error = None, f"unknown action {op!r}"
     except DomainError as exc:
@@ -145,8 +156,12 @@ def _site_op(db: Session, me: Principal, op: str, site_id: int, form: _SiteForm)
         )
         site = org.update_site(db, actor_of(me), site_id, changes)
         return f"Site {site.name} saved."
-    site = org.retire_site(db, actor_of(me), site_id)
-    return f"Site {site.name} retired, with its cameras; it shares with no agency."
+    site, ended = retire_site(db, actor_of(me), site_id)
+    users = len(ended.users_disabled)
+    return (
+        f"Site {site.name} retired, with its cameras; it shares with no agency; "
+        f"{users} HOA admin{'s' if users != 1 else ''} disabled."
+    )
 
 
 @router.post("/admin/sites")

@@ -28,6 +28,11 @@ class AgencyPublic(BaseModel):
     retired_at: datetime | None
 
 
+class AgencyRetiredPublic(AgencyPublic):
+    users_disabled: list[str] = Field(description="the agency's users, disabled and signed out")
+    webhooks_disabled: list[int] = Field(description="the agency's webhooks, switched off")
+
+
 class AgencyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +59,10 @@ class SitePublic(BaseModel):
     resident_retention_hours: int | None = Field(description="None: the deployment default")
     created_at: datetime
     retired_at: datetime | None
+
+
+class SiteRetiredPublic(SitePublic):
+    users_disabled: list[str] = Field(description="the site's HOA admins, disabled")
 
 
 class SiteCreate(BaseModel):

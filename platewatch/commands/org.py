@@ -47,12 +47,15 @@ def agency_retire(
     agency: Annotated[str, typer.Argument(help="agency name or id")],
     config: ConfigOption = None,
 ) -> None:
-    """Retire an agency: every site stops sharing with it (its record stays)."""
-    from org.admin import retire_agency
+    """Retire an agency: every site stops sharing with it, its users are disabled and its
+    webhooks switched off (its record stays)."""
+    from console.org_admin import retire_agency
 
     with unit_of_work(config) as session:
-        retired = retire_agency(session, _actor(), agency)
-        typer.echo(f"agency {retired.name!r} retired; no site shares with it any more")
+        retired, ended = retire_agency(session, _actor(), agency)
+        typer.echo(
+            f"agency {retired.name!r} retired; no site shares with it any more; {ended.summary()}"
+        )
 
 
 @site_app.command("add")
@@ -108,12 +111,16 @@ def site_retire(
     site: Annotated[str, typer.Argument(help="site name or id")],
     config: ConfigOption = None,
 ) -> None:
-    """Retire a site: its cameras are retired and it stops sharing (its reads stay)."""
-    from org.admin import retire_site
+    """Retire a site: its cameras are retired, it stops sharing and its HOA admins are
+    disabled (its reads stay)."""
+    from console.org_admin import retire_site
 
     with unit_of_work(config) as session:
-        retired = retire_site(session, _actor(), site)
-        typer.echo(f"site {retired.name!r} retired, with its cameras; it shares with no agency")
+        retired, ended = retire_site(session, _actor(), site)
+        typer.echo(
+            f"site {retired.name!r} retired, with its cameras; it shares with no agency; "
+            f"{len(ended.users_disabled)} HOA admins disabled"
+        )
 
 
 @camera_app.command("add")

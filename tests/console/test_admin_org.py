@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from store.audit_details import parse_detail
 from store.audit_org import AgencyRetireDetail, CameraUpdateDetail, FieldChange
-from store.tables import ApiToken, AuditEvent, Camera, User
+from store.tables import ApiToken, AuditEvent, Camera, User, Webhook
 from tests.console.conftest import Caller, World
 
 _names = itertools.count()
@@ -382,3 +382,46 @@ def test_the_camera_page_sets_a_shorter_period_audited_and_refuses_a_longer_one(
     assert FieldChange(field="image_retention_days", before=None, after="5") in update.changes
     public = client.get("/public/transparency").text
     assert "Clinic lot (Elm St) (images kept 5 days)" in public
+
+
+def test_retiring_an_agency_ends_its_users_and_webhooks_and_takes_no_new_ones(
+    world: World, client: Any, by_token: dict[str, Caller]
+) -> None:
+    admin = by_token["admin"]
+    agency = _ok(admin.post("/api/admin/agencies", json={"name": _unique("Harbor PD")}), 201)
+    username = f"harbor-{next(_names)}"
+    officer = {"username": username, "role": "officer", "agency_id": agency["id"]}
+    _ok(admin.post("/api/users", json=officer), 201)
+    token = _ok(admin.post(f"/api/users/{username}/tokens", json={"name": "cad"}), 201)["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    client.cookies.clear()
+    assert client.get("/api/me", headers=bearer).status_code == 200
+    hook = {"agency_id": agency["id"], "url": "https://cad.example.gov/harbor"}
+    webhook = _ok(admin.post("/api/webhooks", json=hook), 201)["webhook"]
+
+    retired = _ok(admin.post(f"/api/admin/agencies/{agency['id']}/retire"))
+    assert retired["users_disabled"] == [username]
+    assert retired["webhooks_disabled"] == [webhook["id"]]
+    client.cookies.clear()
+    assert client.get("/api/me", headers=bearer).status_code == 401
+    with world.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        assert user is not None and user.disabled
+        assert s.get(Webhook, webhook["id"]).enabled is False  # type: ignore[union-attr]
+
+    again = admin.post("/api/users", json=officer | {"username": f"{username}-2"})
+    assert again.status_code == 422
+    assert f"agency {agency['name']!r} was retired on" in again.text
+    assert "pick one in service" in again.text
+    refused = admin.post("/api/webhooks", json=hook)
+    assert refused.status_code == 422 and "it gets no webhooks" in refused.text
+    with world.session() as s:
+        assert s.scalar(select(User).where(User.username == f"{username}-2")) is None
+        hooks = s.scalars(select(Webhook.id).where(Webhook.agency_id == agency["id"])).all()
+        assert list(hooks) == [webhook["id"]]
+        actions = s.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject.in_([username, str(webhook["id"])]))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions[-2:] == ["user.disable", "webhook.disable"]
