@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from community.request_settings import RequestSettings
@@ -176,8 +177,15 @@ def ask_site(
         starts_at=request.starts_at, ends_at=request.ends_at, status=PENDING,
         asked_by=actor, asked_at=now,
     )  # fmt: skip
-    session.add(row)
-    session.flush()
+    try:
+        # A savepoint: an officer asking the same site at the same moment loses the race on
+        # the unique key and gets the message above, not a failed transaction.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        msg = f"site_id: {site.name} was already asked on this request (just now)"
+        raise RequestError(msg) from exc
     record_audit(
         session,
         actor=actor,

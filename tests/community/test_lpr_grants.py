@@ -3,12 +3,14 @@ and what a grant opens (community.lpr_grants, community.lpr_grant_scope)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from community.area import Area
 from community.lpr_grant_scope import grant_covering, grants_in_force
@@ -257,3 +259,36 @@ def test_an_ask_whose_request_closes_undecided_expires(session: Session) -> None
     request.status = "expired"
     with pytest.raises(RequestError, match="sites can be asked only while it is a draft or open"):
         ask_site(session, w.request, w.agency, SiteAsk(w.closed_site, ("cam-birch-2",)), actor="o")
+
+
+def test_two_officers_asking_one_site_at_once_get_one_ask_and_a_clear_message(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as s:
+        seeded = _seed(s)
+    ask = SiteAsk(site_id=seeded.closed_site, camera_ids=("cam-birch-1",), plates=())
+    first = session_factory()
+    ask_site(first, seeded.request, seeded.agency, ask, actor="officer1")
+    outcome: list[BaseException | None] = []
+
+    def second_officer() -> None:
+        # Its check finds no ask (the first is not committed); its insert waits on the first.
+        with session_factory() as s:
+            try:
+                ask_site(s, seeded.request, seeded.agency, ask, actor="officer2")
+                s.commit()
+                outcome.append(None)
+            except RequestError as exc:
+                outcome.append(exc)
+
+    racer = threading.Thread(target=second_officer)
+    racer.start()
+    time.sleep(0.5)
+    first.commit()
+    first.close()
+    racer.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], RequestError)
+    assert "Birch Lane HOA was already asked on this request" in str(outcome[0])
+    with session_factory() as s:
+        assert _count(s) == 1
+        assert _actions(s).count("lpr_grant.ask") == 1
