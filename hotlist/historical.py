@@ -35,6 +35,7 @@ from hotlist.settings import MatchSettings
 from hotlist.wildcards import WildcardIndex
 from org.regions import states_conflict
 from store.base import utcnow
+from store.settings import DEFAULT_IMAGE_DAYS
 from store.tables import (
     Camera,
     Hotlist,
@@ -46,12 +47,10 @@ from store.tables import (
 )
 from store.tables.reads import plate_key
 
-__all__ = ["DEFAULT_WINDOW_DAYS", "HistoricalReport", "HistoryCheck", "check_history"]
+__all__ = ["HistoricalReport", "HistoryCheck", "check_history"]
 
 log = logging.getLogger(__name__)
 Columns = TypeVarTuple("Columns")
-# The retention default (RetentionSettings.image_days): the CLI passes the configured value.
-DEFAULT_WINDOW_DAYS = 30
 # Wildcard entries per pattern query: each is an OR branch the database tries on every read.
 _WILDCARDS_PER_QUERY = 200
 _IN_CHUNK = 5_000
@@ -61,7 +60,7 @@ _IN_CHUNK = 5_000
 class HistoryCheck:
     """How far back a new entry is looked for, and the thresholds it must pass."""
 
-    window_days: int = DEFAULT_WINDOW_DAYS
+    window_days: int = DEFAULT_IMAGE_DAYS  # callers pass the configured retention.image_days
     settings: MatchSettings = field(default_factory=MatchSettings)
     as_of: datetime | None = None  # now, unless a test or a replay says otherwise
 

@@ -55,6 +55,7 @@ from store.audit_org import (
 )
 from store.base import utcnow
 from store.errors import AlreadyExistsError
+from store.settings import DEFAULT_IMAGE_DAYS
 from store.tables import Agency, Camera, Site, SiteSharing
 
 
@@ -65,8 +66,6 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
-# The retention default (RetentionSettings.image_days): the console and CLI pass the configured one.
-DEFAULT_IMAGE_DAYS = 30
 _Value = TypeVar("_Value")
 _Row = TypeVar("_Row", Agency, Site, Camera)
 

@@ -11,20 +11,30 @@ signs the read's plate, camera and time.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from hotlist.plates import canonical
+from alpr.evaluate import edit_distance
+from hotlist.plates import canonical, is_wildcard
+from hotlist.settings import MatchSettings
+from hotlist.wildcards import WildcardIndex
+from retention.holds import CONFIRMED
 from store.audit_details import AlertConfirmDetail, UnreadableDetail, parse_as
 from store.tables import Alert, AlertSighting, AuditEvent, PlateReadRow
 
-CONFIRMED = "confirmed"
-# The most a matcher setting lets a read differ from its entry: max_substitutions (at most 3)
-# plus max_edits (at most 1). A sighting further than that was never a match.
-MOST_EDITS = 4
+
+def _widest_edit_budget() -> int:
+    """The most any matcher setting lets a read differ from its entry: the upper bounds of
+    max_substitutions and max_edits. A sighting further than that was never a match."""
+    fields = MatchSettings.model_fields
+    bounds = [getattr(rule, "le", None) for n in ("max_substitutions", "max_edits")
+              for rule in fields[n].metadata]  # fmt: skip
+    return sum(le for le in bounds if isinstance(le, int))
+
+
+MOST_EDITS = _widest_edit_budget()
 _CHUNK = 500
 
 
@@ -72,24 +82,11 @@ def _status_problem(alert: Alert, confirmed: _Confirmation | None) -> str | None
     return None
 
 
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance between two plates' OCR-equivalence forms."""
-    a, b = canonical(a), canonical(b)
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def _plate_fits(entry_plate: str, plate: str) -> bool:
-    if "?" in entry_plate or "*" in entry_plate:
-        pattern = re.escape(canonical(entry_plate))
-        pattern = pattern.replace(r"\?", ".").replace(r"\*", ".*")
-        return re.fullmatch(pattern, canonical(plate)) is not None
-    return _distance(entry_plate, plate) <= MOST_EDITS
+    canon = canonical(plate)
+    if is_wildcard(entry_plate):
+        return bool(WildcardIndex([(0, entry_plate)]).hits(canon))
+    return edit_distance(canonical(entry_plate), canon) <= MOST_EDITS
 
 
 def _read_problem(alert: Alert, read: PlateReadRow | None) -> str | None:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from store.settings import DEFAULT_IMAGE_DAYS
+
 PausePoint = Literal["after_mark", "mid_delete", "after_batch"]
 
 
@@ -13,7 +15,9 @@ class RetentionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     image_days: int = Field(
-        default=30, ge=1, description="days after capture that a read's images are kept"
+        default=DEFAULT_IMAGE_DAYS,
+        ge=1,
+        description="days after capture that a read's images are kept",
     )
     resident_hours: int = Field(
         default=24, ge=1, description="hours after capture that a resident-tagged read is kept"

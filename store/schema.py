@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,10 +26,19 @@ class MigrationError(RuntimeError):
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision` (default: the newest schema)."""
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to `revision`, keeping every row the older schema can hold."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     config = alembic_config(engine)
     with engine.connect() as connection, _foreign_keys_off(connection), connection.begin():
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
         _check_foreign_keys(connection)
 
 

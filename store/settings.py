@@ -7,6 +7,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# How long a read's images are kept unless settings say otherwise (`retention.image_days`).
+# Layers below retention (org, hotlist) take the configured value as an argument; this is the
+# default they fall back on, the same as the settings tree's.
+DEFAULT_IMAGE_DAYS = 30
+
 
 class AuditSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

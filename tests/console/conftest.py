@@ -448,3 +448,10 @@ def finished_job(caller: Caller, queued: httpx.Response, timeout_s: float = 120)
         if job["status"] in ("done", "failed") or time.monotonic() > deadline:
             return job
         time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def site(world: World) -> Iterator[LiveServer]:
+    """The console of the seeded world under a real server, one per test module."""
+    with LiveServer(create_app(world.settings, webhooks=False)) as server:
+        yield server

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -15,7 +14,6 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlalchemy import delete, func, select
 
-from console.app import create_app
 from hotlist.lists import add_entry
 from store.tables import SafelistEntry
 from tests.console.conftest import PASSWORD, LiveServer, World
@@ -23,12 +21,6 @@ from tests.console.conftest import PASSWORD, LiveServer, World
 pytestmark = pytest.mark.browser
 LAPTOP: ViewportSize = {"width": 1280, "height": 860}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def site(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

@@ -5,13 +5,11 @@ database and the audit log agree with what the pages said."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 from sqlalchemy import select
 
-from console.app import create_app
 from store.tables import AuditEvent, User, Webhook
 from tests.console.conftest import LiveServer, World
 from tests.console.test_browser import sign_in
@@ -20,21 +18,15 @@ pytestmark = pytest.mark.browser
 LAPTOP: ViewportSize = {"width": 1280, "height": 860}
 
 
-@pytest.fixture(scope="module")
-def live(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
-
-
 def test_admin_adds_an_officer_who_must_change_the_one_time_password_then_disables_them(
-    world: World, live: LiveServer, browser: Browser
+    world: World, site: LiveServer, browser: Browser
 ) -> None:
     username = f"officer-{uuid.uuid4().hex[:6]}"
     admin = browser.new_context(viewport=LAPTOP)
     page = admin.new_page()
-    sign_in(page, live.url, "admin")
+    sign_in(page, site.url, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
-    expect(page).to_have_url(f"{live.url}/admin/users")
+    expect(page).to_have_url(f"{site.url}/admin/users")
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Name", exact=True).fill("Dana Reyes")
     page.get_by_label("Role").select_option("officer")
@@ -47,7 +39,7 @@ def test_admin_adds_an_officer_who_must_change_the_one_time_password_then_disabl
 
     officer = browser.new_context(viewport=LAPTOP)
     first = officer.new_page()
-    first.goto(f"{live.url}/login")
+    first.goto(f"{site.url}/login")
     first.get_by_label("Username").fill(username)
     first.get_by_label("Password").fill(one_time)
     first.get_by_role("button", name="Sign in").click()
@@ -74,14 +66,14 @@ def test_admin_adds_an_officer_who_must_change_the_one_time_password_then_disabl
 
 
 def test_admin_adds_a_webhook_and_switches_it_off(
-    world: World, live: LiveServer, browser: Browser
+    world: World, site: LiveServer, browser: Browser
 ) -> None:
     url = f"https://cad.example.gov/platewatch/{uuid.uuid4().hex[:6]}"
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
-    sign_in(page, live.url, "admin")
+    sign_in(page, site.url, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Webhooks").click()
-    expect(page).to_have_url(f"{live.url}/admin/webhooks")
+    expect(page).to_have_url(f"{site.url}/admin/webhooks")
     page.get_by_role("combobox", name="Agency").select_option(label="Metro PD")
     page.get_by_label("URL").fill(url)
     page.get_by_role("button", name="Add webhook").click()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser, Dialog, expect
 from sqlalchemy import select
 
-from console.app import create_app
 from store.tables import AuditEvent, Hotlist, HotlistEntry, RetentionHold
 from tests.console.conftest import LiveServer, World
 from tests.console.test_browser import LAPTOP, sign_in
@@ -22,12 +20,6 @@ from tests.console.test_browser import LAPTOP, sign_in
 pytestmark = pytest.mark.browser
 ROWS = 2_000
 _runs = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def site(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
 
 
 def test_admin_creates_a_hotlist_imports_exports_and_expires_it(

@@ -5,14 +5,12 @@ agree with what the pages said."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, ViewportSize, expect
 from sqlalchemy import select
 
-from console.app import create_app
 from store.tables import Agency, AuditEvent, Camera, Site, SiteSharing
 from tests.console.conftest import LiveServer, World
 from tests.console.test_browser import sign_in
@@ -21,22 +19,16 @@ pytestmark = pytest.mark.browser
 LAPTOP: ViewportSize = {"width": 1280, "height": 860}
 
 
-@pytest.fixture(scope="module")
-def live(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
-
-
 def test_admin_adds_a_site_and_a_camera_and_retires_the_camera(
-    world: World, live: LiveServer, browser: Browser, tmp_path: Path
+    world: World, site: LiveServer, browser: Browser, tmp_path: Path
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     site_name, camera_id = f"Maple Court {tag}", f"maple-{tag}"
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
-    sign_in(page, live.url, "admin")
+    sign_in(page, site.url, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sites").click()
-    expect(page).to_have_url(f"{live.url}/admin/sites")
+    expect(page).to_have_url(f"{site.url}/admin/sites")
 
     adding = page.get_by_role("form", name="Add a site")
     adding.get_by_label("Site name").fill("Oak Ridge HOA")
@@ -101,22 +93,25 @@ def test_admin_adds_a_site_and_a_camera_and_retires_the_camera(
     context.close()
 
     with world.session() as s:
-        site = s.scalar(select(Site).where(Site.name == site_name))
+        added = s.scalar(select(Site).where(Site.name == site_name))
         camera = s.get(Camera, camera_id)
-        assert site is not None and (site.kind, site.image_retention_days) == ("neighborhood", 21)
-        assert camera is not None and camera.site_id == site.id
+        assert added is not None and (added.kind, added.image_retention_days) == (
+            "neighborhood",
+            21,
+        )
+        assert camera is not None and camera.site_id == added.id
         assert (camera.direction, camera.region, camera.latitude) == ("inbound", "CA", 37.8)
         assert camera.image_retention_days == 7
         assert camera.retired_at is not None
         shared = s.scalar(
             select(SiteSharing.enabled).where(
-                SiteSharing.site_id == site.id, SiteSharing.agency_id == world.ids["metro"]
+                SiteSharing.site_id == added.id, SiteSharing.agency_id == world.ids["metro"]
             )
         )
         assert shared is True
         actions = s.execute(
             select(AuditEvent.actor, AuditEvent.action)
-            .where(AuditEvent.subject.in_([f"site:{site.id}", f"camera:{camera_id}"]))
+            .where(AuditEvent.subject.in_([f"site:{added.id}", f"camera:{camera_id}"]))
             .order_by(AuditEvent.id)
         ).all()
     assert [tuple(a) for a in actions] == [
@@ -129,14 +124,14 @@ def test_admin_adds_a_site_and_a_camera_and_retires_the_camera(
 
 
 def test_admin_adds_edits_and_retires_an_agency(
-    world: World, live: LiveServer, browser: Browser
+    world: World, site: LiveServer, browser: Browser
 ) -> None:
     name = f"Lakeport PD {uuid.uuid4().hex[:6]}"
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
-    sign_in(page, live.url, "admin")
+    sign_in(page, site.url, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Agencies").click()
-    expect(page).to_have_url(f"{live.url}/admin/agencies")
+    expect(page).to_have_url(f"{site.url}/admin/agencies")
     adding = page.get_by_role("form", name="Add an agency")
     adding.get_by_label("Agency name").fill(name)
     adding.get_by_label("Jurisdiction").fill("City of Lakeport")

@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import delete, select
 
-from console.app import create_app
 from console.ops_alerts import check_cameras
 from store.base import utcnow
 from store.tables import CameraHealth, OpsAlert
@@ -22,12 +21,6 @@ from tests.console.test_browser import LAPTOP, sign_in
 from tests.console.test_camera_health import CAMERAS, beat
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
 
 
 @pytest.fixture

@@ -3,25 +3,17 @@ registers a doorbell camera and pauses it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
-from console.app import create_app
 from store.tables import CommunityCamera, User
 from tests.console.conftest import LiveServer, World
 from tests.console.test_browser import LAPTOP, PHONE, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
 
 
 def test_invite_join_register_and_pause(

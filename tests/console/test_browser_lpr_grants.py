@@ -3,7 +3,6 @@ approved footage request, the site's HOA admin approves, the officer sees the an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from community.area import Area
 from community.request_settings import RequestSettings
 from community.requests import RequestDraft, decide_request, draft_request
 from console.accounts.users import create_user
-from console.app import create_app
 from org.registry import create_camera, create_site
 from store.base import utcnow
 from store.tables import LprAccessGrant
@@ -24,12 +22,6 @@ from tests.console.conftest import PASSWORD, LiveServer, World
 from tests.console.test_browser import LAPTOP, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
 
 
 def _approved_request(world: World) -> tuple[int, int]:

@@ -6,25 +6,17 @@ the DevTools protocol, the way Chromium itself delivers one after decrypting it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
 from console.alerts import officer_alert
-from console.app import create_app
 from console.webpush import push_message
 from tests.console.conftest import LiveServer, World
 from tests.console.test_browser import LAPTOP, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(world: World) -> Iterator[LiveServer]:
-    with LiveServer(create_app(world.settings, webhooks=False)) as server:
-        yield server
 
 
 def _feed(browser: Browser, site: LiveServer) -> Page:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from store.db import make_engine
-from store.schema import alembic_config, upgrade
+from store.schema import alembic_config, downgrade, upgrade
 
 COUNTED = ("agencies", "sites", "site_sharing", "cameras", "webhooks")
 
@@ -58,10 +57,7 @@ def test_0012_adds_empty_columns_and_its_downgrade_keeps_every_row(db_url: str) 
             retired = conn.execute(text("SELECT retired_at, region FROM cameras")).one()
         assert tuple(retired) == (None, None)
         assert _counts(engine) == dict.fromkeys(COUNTED, 1)
-        config = alembic_config(engine)
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, previous)
+        downgrade(engine, previous)
         assert _counts(engine) == dict.fromkeys(COUNTED, 1)
         columns = {c["name"] for c in inspect(engine).get_columns("cameras")}
         assert not {"retired_at", "region"} & columns

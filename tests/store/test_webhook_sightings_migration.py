@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from standardwebhooks import Webhook as StandardWebhook
 
 from store.db import make_engine
-from store.schema import alembic_config, upgrade
+from store.schema import alembic_config, downgrade, upgrade
 
 LEGACY_SECRET = "whsec_Xq-3_Zt0aB1cD2eF3gH4iJ5kL6mN7oP8"  # token_urlsafe(24), as issued before
 
@@ -20,13 +19,6 @@ def _before_0007(engine: Engine) -> str:
     revision = ScriptDirectory.from_config(alembic_config(engine)).get_revision("0007")
     assert revision is not None and isinstance(revision.down_revision, str)
     return revision.down_revision
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def _secret(engine: Engine) -> str:
@@ -70,7 +62,7 @@ def test_0007_keeps_old_secrets_working_and_keys_deliveries_by_sighting(db_url: 
         assert tuple(cursor) == (0, 0, 9)
         (unique,) = inspect(engine).get_unique_constraints("webhook_deliveries")
         assert unique["column_names"] == ["webhook_id", "alert_id", "event", "sighting_id"]
-        _downgrade(engine, previous)
+        downgrade(engine, previous)
         assert _secret(engine) == LEGACY_SECRET
         columns = {c["name"] for c in inspect(engine).get_columns("webhook_deliveries")}
         assert "sighting_id" not in columns
